@@ -1,0 +1,49 @@
+//! Command-line options shared by every tool that loads the model (`gemma`, `eval`, …).
+
+use anyhow::Context;
+use burn::prelude::*;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::backend::BackendKind;
+use crate::gemma3::Gemma3;
+use crate::paths;
+use crate::tokenizer::GemmaTokenizer;
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct ModelArgs {
+    /// Model file (.gguf) or HF checkpoint folder; default: $GEMMA_MODEL, then the fetch cache.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// tokenizer.json; default: beside the model, then the fetch cache.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// Backend to run on (each is a cargo feature).
+    #[arg(long, default_value_t = BackendKind::default_kind())]
+    pub backend: BackendKind,
+}
+
+/// A model ready to run, with where it came from.
+pub struct Loaded {
+    pub model: Gemma3,
+    pub tokenizer: GemmaTokenizer,
+    pub model_path: PathBuf,
+    pub tokenizer_path: PathBuf,
+    pub backend: BackendKind,
+    pub device: Device,
+    pub load_secs: f64,
+}
+
+impl ModelArgs {
+    pub fn load(&self) -> anyhow::Result<Loaded> {
+        let device = self.backend.device()?;
+        let model_path = paths::resolve_model(self.model.as_deref())?;
+        let tokenizer_path = paths::resolve_tokenizer(&model_path, self.tokenizer.as_deref()).with_context(|| {
+            format!("no tokenizer.json beside {} or in the cache; fetch it with `{}` or pass --tokenizer", model_path.display(), paths::FETCH_COMMAND)
+        })?;
+        let tokenizer = GemmaTokenizer::from_file(&tokenizer_path)?;
+        let start = Instant::now();
+        let model = crate::weights::load_model(&model_path, &device)?;
+        Ok(Loaded { model, tokenizer, model_path, tokenizer_path, backend: self.backend, device, load_secs: start.elapsed().as_secs_f64() })
+    }
+}

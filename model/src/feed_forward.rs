@@ -1,0 +1,20 @@
+//! GeGLU feed-forward: `down(gelu_tanh(gate(x)) * up(x))`.
+
+use burn::nn::Linear;
+use burn::prelude::*;
+use burn::tensor::activation::gelu_approximate;
+
+#[derive(Module, Debug)]
+pub struct FeedForward {
+    pub gate_proj: Linear,
+    pub up_proj: Linear,
+    pub down_proj: Linear,
+}
+
+impl FeedForward {
+    /// `[batch, seq, hidden] -> [batch, seq, hidden]`.
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let gate = gelu_approximate(self.gate_proj.forward(x.clone()));
+        self.down_proj.forward(gate * self.up_proj.forward(x))
+    }
+}

@@ -1,0 +1,83 @@
+//! The Gemma 3 text model: scaled tied embedding, decoder layers, final norm, tied LM head.
+
+use burn::nn::Embedding;
+use burn::prelude::*;
+
+use crate::attention::StepInfo;
+use crate::config::Gemma3Config;
+use crate::decoder_layer::DecoderLayer;
+use crate::kv_cache::KvCache;
+use crate::rms_norm::RmsNorm;
+use crate::rope::Rope;
+
+#[derive(Module, Debug)]
+pub struct Gemma3 {
+    /// `[vocab, hidden]`; also the LM head (tied).
+    pub embed_tokens: Embedding,
+    pub layers: Vec<DecoderLayer>,
+    pub norm: RmsNorm,
+    #[module(skip)]
+    pub config: Gemma3Config,
+    #[module(skip)]
+    rope_local: Rope,
+    #[module(skip)]
+    rope_global: Rope,
+}
+
+impl Gemma3 {
+    pub fn new(config: Gemma3Config, embed_tokens: Embedding, layers: Vec<DecoderLayer>, norm: RmsNorm) -> Self {
+        let rope_local = Rope::new(config.head_dim, config.rope_theta_local, 1.0);
+        let rope_global = Rope::new(config.head_dim, config.rope_theta_global, config.rope_scaling_global);
+        Self { embed_tokens, layers, norm, config, rope_local, rope_global }
+    }
+
+    pub fn device(&self) -> Device {
+        self.embed_tokens.weight.val().device()
+    }
+
+    /// A fresh cache for a batch whose rows carry `pads[b]` leading pad tokens.
+    pub fn new_cache(&self, pads: Vec<usize>) -> KvCache {
+        KvCache::new(self.layers.len(), pads)
+    }
+
+    /// Runs `tokens: [batch, seq]` after what `cache` already holds and returns the hidden
+    /// states after the final norm, `[batch, seq, hidden]`.
+    pub fn forward(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Tensor<3> {
+        let [b, t] = tokens.dims();
+        assert_eq!(b, cache.batch_size(), "token batch and cache batch differ");
+        let device = tokens.device();
+        // sqrt(hidden) rounded to float32 first, as HF's scaled embedding does.
+        let embed_scale = (self.config.hidden_size as f32).sqrt();
+        let mut x = self.embed_tokens.forward(tokens).mul_scalar(embed_scale);
+
+        let positions = cache.positions(t);
+        let local = self.rope_local.tables(&positions, &device);
+        let global = self.rope_global.tables(&positions, &device);
+        let step = StepInfo { pads: &cache.pads, q_start: cache.len };
+        for (i, (layer, kv)) in self.layers.iter().zip(cache.layers.iter_mut()).enumerate() {
+            let (rope, window) = if self.config.is_global(i) { (&global, None) } else { (&local, Some(self.config.sliding_window)) };
+            x = layer.forward(x, rope, window, &step, kv);
+        }
+        cache.len += t;
+        self.norm.forward(x)
+    }
+
+    /// The tied LM head: `[batch, seq, hidden] -> [batch, seq, vocab]`.
+    pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
+        let [b, t, d] = hidden.dims();
+        let weight = self.embed_tokens.weight.val(); // [vocab, hidden]
+        let vocab = weight.dims()[0];
+        let logits = hidden.reshape([b * t, d]).matmul(weight.transpose()).reshape([b, t, vocab]);
+        match self.config.final_logit_softcapping {
+            Some(cap) => logits.div_scalar(cap).tanh().mul_scalar(cap),
+            None => logits,
+        }
+    }
+
+    /// Logits at the last position only, `[batch, vocab]`: what generation needs.
+    pub fn last_logits(&self, hidden: Tensor<3>) -> Tensor<2> {
+        let [b, t, d] = hidden.dims();
+        let last = hidden.slice([0..b, t - 1..t, 0..d]);
+        self.logits(last).squeeze_dim(1)
+    }
+}

@@ -1,0 +1,59 @@
+//! Where the project finds its model files and its shared data.
+//!
+//! Model: `--model`, then `$GEMMA_MODEL`, then the cache that `scripts/fetch-model.sh` fills.
+//! Data (IFEval, WikiText-2, fixtures): `$GEMMA_DATA_DIR`, else `../shared` beside the workspace.
+
+use std::path::{Path, PathBuf};
+
+pub const GGUF_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+pub const FETCH_COMMAND: &str = "scripts/fetch-model.sh";
+
+/// Workspace root (the folder holding the top-level Cargo.toml).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("model crate sits in the workspace").to_path_buf()
+}
+
+/// The model cache: `$GEMMA_CACHE_DIR`, else `<workspace>/.cache/models`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("GEMMA_CACHE_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join(".cache/models"))
+}
+
+/// The shared data folder: `$GEMMA_DATA_DIR`, else `<workspace>/../shared`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("GEMMA_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("../shared"))
+}
+
+/// Resolve the model path from an explicit flag, `$GEMMA_MODEL`, or the cache.
+/// A missing file is an error that names the command that fetches it.
+pub fn resolve_model(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("GEMMA_MODEL").map(PathBuf::from))
+        .unwrap_or_else(|| cache_dir().join(GGUF_FILE));
+    if path.exists() {
+        Ok(path)
+    } else {
+        anyhow::bail!("model file {} not found; fetch it with `{FETCH_COMMAND}` (or pass --model / set GEMMA_MODEL)", path.display())
+    }
+}
+
+/// The tokenizer.json next to the model, else in the cache.
+pub fn resolve_tokenizer(model: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let beside = model.with_file_name(TOKENIZER_FILE);
+    [beside, cache_dir().join(TOKENIZER_FILE)].into_iter().find(|p| p.exists())
+}
+
+/// The real model for tests, or `None` with a loud note so a skip is never silent.
+pub fn real_model_for_tests() -> Option<PathBuf> {
+    match resolve_model(None) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("SKIPPED (real model absent): {e}");
+            None
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Building a [`Gemma3`] from a file of weights. Every source speaks HF tensor names and HF
+//! conventions (norm weights zero-centred, linear weights `[out, in]`), so GGUF and safetensors
+//! checkpoints yield the same model.
+
+mod gguf_source;
+mod safetensors_source;
+
+pub use gguf_source::GgufSource;
+pub use safetensors_source::SafetensorsSource;
+
+use anyhow::{Context, bail};
+use burn::module::Param;
+use burn::nn::{Embedding, Linear};
+use burn::prelude::*;
+use std::path::Path;
+
+use crate::attention::Attention;
+use crate::config::Gemma3Config;
+use crate::decoder_layer::DecoderLayer;
+use crate::feed_forward::FeedForward;
+use crate::gemma3::Gemma3;
+use crate::rms_norm::RmsNorm;
+
+/// A file of weights addressed by HF names.
+pub trait WeightSource {
+    /// The file, for error messages.
+    fn path(&self) -> &Path;
+    fn config(&self) -> &Gemma3Config;
+    /// `(shape, row-major values)` of an HF-named tensor, or an error naming the file and tensor.
+    fn load(&self, hf_name: &str) -> anyhow::Result<(Vec<usize>, Vec<f32>)>;
+}
+
+/// Opens a `.gguf` file, or an HF checkpoint (a folder with `config.json` and
+/// `model.safetensors` / sharded `model-*.safetensors`, or one such `.safetensors` file).
+pub fn open(path: &Path) -> anyhow::Result<Box<dyn WeightSource>> {
+    if path.extension().is_some_and(|e| e == "gguf") {
+        Ok(Box::new(GgufSource::open(path)?))
+    } else {
+        Ok(Box::new(SafetensorsSource::open(path)?))
+    }
+}
+
+/// Loads the model in `path` onto `device` (float32).
+pub fn load_model(path: &Path, device: &Device) -> anyhow::Result<Gemma3> {
+    build(open(path)?.as_ref(), device)
+}
+
+/// Assembles the model, checking every tensor's shape against the config.
+pub fn build(src: &dyn WeightSource, device: &Device) -> anyhow::Result<Gemma3> {
+    let cfg = src.config().clone();
+    let (d, hd, ff) = (cfg.hidden_size, cfg.head_dim, cfg.intermediate_size);
+    let get = |name: &str, shape: &[usize]| -> anyhow::Result<Vec<f32>> {
+        let (got, values) = src.load(name)?;
+        if got != shape {
+            bail!("{}: tensor {name} has shape {got:?}, expected {shape:?}", src.path().display());
+        }
+        Ok(values)
+    };
+    let norm = |name: &str, n: usize| -> anyhow::Result<RmsNorm> {
+        Ok(RmsNorm::new(Tensor::from_data(TensorData::new(get(name, &[n])?, [n]), device), cfg.rms_norm_eps))
+    };
+    // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
+    let linear = |name: &str, out: usize, inp: usize| -> anyhow::Result<Linear> {
+        let w = transpose(&get(name, &[out, inp])?, out, inp);
+        Ok(Linear { weight: Param::from_tensor(Tensor::from_data(TensorData::new(w, [inp, out]), device)), bias: None })
+    };
+
+    let embed = get("model.embed_tokens.weight", &[cfg.vocab_size, d])?;
+    let embed_tokens = Embedding { weight: Param::from_tensor(Tensor::from_data(TensorData::new(embed, [cfg.vocab_size, d]), device)) };
+    let layers = (0..cfg.num_layers)
+        .map(|i| -> anyhow::Result<DecoderLayer> {
+            let p = |s: &str| format!("model.layers.{i}.{s}.weight");
+            Ok(DecoderLayer {
+                input_layernorm: norm(&p("input_layernorm"), d)?,
+                self_attn: Attention {
+                    q_proj: linear(&p("self_attn.q_proj"), cfg.num_heads * hd, d)?,
+                    k_proj: linear(&p("self_attn.k_proj"), cfg.num_kv_heads * hd, d)?,
+                    v_proj: linear(&p("self_attn.v_proj"), cfg.num_kv_heads * hd, d)?,
+                    o_proj: linear(&p("self_attn.o_proj"), d, cfg.num_heads * hd)?,
+                    q_norm: norm(&p("self_attn.q_norm"), hd)?,
+                    k_norm: norm(&p("self_attn.k_norm"), hd)?,
+                    num_heads: cfg.num_heads,
+                    num_kv_heads: cfg.num_kv_heads,
+                    head_dim: hd,
+                    scale: cfg.query_pre_attn_scalar.powf(-0.5),
+                    softcap: cfg.attn_logit_softcapping,
+                },
+                post_attention_layernorm: norm(&p("post_attention_layernorm"), d)?,
+                pre_feedforward_layernorm: norm(&p("pre_feedforward_layernorm"), d)?,
+                mlp: FeedForward {
+                    gate_proj: linear(&p("mlp.gate_proj"), ff, d)?,
+                    up_proj: linear(&p("mlp.up_proj"), ff, d)?,
+                    down_proj: linear(&p("mlp.down_proj"), d, ff)?,
+                },
+                post_feedforward_layernorm: norm(&p("post_feedforward_layernorm"), d)?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .with_context(|| format!("loading {}", src.path().display()))?;
+    let final_norm = norm("model.norm.weight", d)?;
+    Ok(Gemma3::new(cfg, embed_tokens, layers, final_norm))
+}
+
+/// Row-major `[rows, cols] -> [cols, rows]`.
+fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; values.len()];
+    for (r, row) in values.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
+}

@@ -27,12 +27,22 @@ impl GemmaTokenizer {
         Ok(tok)
     }
 
-    /// Token ids of `text`; with `add_bos`, exactly one `<bos>` leads, even when the text
-    /// already starts with a literal `<bos>`.
+    /// Token ids of `text`, exactly as the official tokenizer gives them (`add_special_tokens`
+    /// = `add_bos`): a text that starts with a literal `<bos>` then has two.
     pub fn encode(&self, text: &str, add_bos: bool) -> anyhow::Result<Vec<u32>> {
         let enc = self.inner.encode(text, false).map_err(|e| anyhow!("tokenizing failed: {e}")).context("encode")?;
         let mut ids = enc.get_ids().to_vec();
-        if add_bos && ids.first() != Some(&BOS_ID) {
+        if add_bos {
+            ids.insert(0, BOS_ID);
+        }
+        Ok(ids)
+    }
+
+    /// Ids of a prompt for the model: exactly one leading `<bos>`, whether or not the text
+    /// (say, a rendered template) already starts with one.
+    pub fn encode_prompt(&self, text: &str) -> anyhow::Result<Vec<u32>> {
+        let mut ids = self.encode(text, false)?;
+        if ids.first() != Some(&BOS_ID) {
             ids.insert(0, BOS_ID);
         }
         Ok(ids)

@@ -137,7 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Logits { model, text, chat, top_k, json } => {
             let loaded = load(&model)?;
             let text = if chat { chat_template::render(&[Message::new("user", &text)], true)? } else { text };
-            let ids = loaded.tokenizer.encode(&text, true)?;
+            let ids = loaded.tokenizer.encode_prompt(&text)?;
             let logits = last_logits(&loaded, &ids)?;
             let mut order: Vec<usize> = (0..logits.len()).collect();
             order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
@@ -165,7 +165,7 @@ fn load(args: &ModelArgs) -> anyhow::Result<Loaded> {
 /// Generates from `text`, printing the decoded continuation as it grows; returns it.
 fn stream(loaded: &Loaded, text: &str, cfg: &GenerationConfig, stats: bool) -> anyhow::Result<String> {
     let tok: &GemmaTokenizer = &loaded.tokenizer;
-    let ids = tok.encode(text, true)?;
+    let ids = tok.encode_prompt(text)?;
     let mut tokens = Vec::new();
     let mut shown = 0;
     let (out, st) = generate(&loaded.model, Some(tok), &ids, cfg, |id| {

@@ -1,0 +1,158 @@
+//! Google's JSONL formats: `input_data.jsonl` (prompts with instructions),
+//! `input_response_data.jsonl` (responses) and the `eval_results_*.jsonl`
+//! outputs, written byte-for-byte as Python's `json.dumps` writes them.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One prompt of `input_data.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputExample {
+    pub key: i64,
+    pub prompt: String,
+    pub instruction_id_list: Vec<String>,
+    /// `kwargs[i]` belongs to `instruction_id_list[i]`.
+    pub kwargs: Vec<Map<String, Value>>,
+}
+
+/// One line of a response file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseExample {
+    pub prompt: String,
+    pub response: String,
+}
+
+/// One line of `eval_results_strict.jsonl` / `eval_results_loose.jsonl`.
+/// The fields are in the reference's order (alphabetical, from `dir()`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputExample {
+    pub follow_all_instructions: bool,
+    pub follow_instruction_list: Vec<bool>,
+    pub instruction_id_list: Vec<String>,
+    pub prompt: String,
+    pub response: String,
+}
+
+/// A file that cannot be read or parsed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}:{line}: {source}")]
+    Line {
+        path: PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
+}
+
+/// Parses every non-blank line of a JSONL file.
+pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ReadError> {
+    let text = fs::read_to_string(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_jsonl(&text).map_err(|(line, source)| ReadError::Line {
+        path: path.to_owned(),
+        line,
+        source,
+    })
+}
+
+/// Parses JSONL text; an error carries its 1-based line number.
+pub fn parse_jsonl<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, (usize, serde_json::Error)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| serde_json::from_str(line).map_err(|e| (i + 1, e)))
+        .collect()
+}
+
+/// Writes one `json.dumps` line per output, as `evaluation_lib.write_outputs`.
+pub fn write_outputs(path: &Path, outputs: &[OutputExample]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(fs::File::create(path)?);
+    for output in outputs {
+        out.write_all(python_json(output).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// `json.dumps(value)` with Python's defaults: `", "` and `": "` separators and
+/// every character outside printable ASCII as a lowercase `\uXXXX` escape.
+pub fn python_json<T: Serialize>(value: &T) -> String {
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, PythonFormatter);
+    value
+        .serialize(&mut ser)
+        .expect("serializing to memory cannot fail");
+    String::from_utf8(buf).expect("the output is ASCII")
+}
+
+struct PythonFormatter;
+
+impl serde_json::ser::Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    /// serde_json escapes quotes, backslashes and control characters itself;
+    /// the rest of Python's `ensure_ascii` escaping (DEL and non-ASCII) is here.
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        for c in fragment.chars() {
+            if (' '..='~').contains(&c) {
+                w.write_all(&[c as u8])?;
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_like_python_json_dumps() {
+        let out = OutputExample {
+            follow_all_instructions: false,
+            follow_instruction_list: vec![true, false],
+            instruction_id_list: vec!["a:b".into(), "c:d".into()],
+            prompt: "é\u{7f}\"\n\t\u{1}😀".into(),
+            response: String::new(),
+        };
+        assert_eq!(
+            python_json(&out),
+            r#"{"follow_all_instructions": false, "follow_instruction_list": [true, false], "instruction_id_list": ["a:b", "c:d"], "prompt": "\u00e9\u007f\"\n\t\u0001\ud83d\ude00", "response": ""}"#
+        );
+    }
+
+    #[test]
+    fn parse_errors_carry_line_numbers() {
+        let text = "{\"prompt\": \"a\", \"response\": \"b\"}\n\n{\"prompt\": 1}\n";
+        let err = parse_jsonl::<ResponseExample>(text).unwrap_err();
+        assert_eq!(err.0, 3);
+    }
+}

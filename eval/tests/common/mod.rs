@@ -1,0 +1,29 @@
+//! Shared helpers: the IFEval data directory and scratch files.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use eval::data_dir::{data_dir, ifeval_dir};
+
+/// `<data-dir>/data/ifeval/<name>`, which must exist.
+pub fn ifeval_file(name: &str) -> PathBuf {
+    let path = ifeval_dir(&data_dir()).join(name);
+    assert!(
+        path.is_file(),
+        "missing IFEval data file {} (set GEMMA_DATA_DIR)",
+        path.display()
+    );
+    path
+}
+
+pub const GPT4_INPUTS: &str = "input_data_gpt4_20231107_145030.jsonl";
+pub const GPT4_RESPONSES: &str = "input_response_data_gpt4_20231107_145030.jsonl";
+
+/// A fresh scratch directory for one test.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}

@@ -3,6 +3,7 @@
 
 use burn::nn::Linear;
 use burn::prelude::*;
+use burn::tensor::DType;
 use burn::tensor::activation::softmax;
 
 use crate::attention_mask::MaskSpec;
@@ -58,10 +59,12 @@ impl Attention {
             scores = scores.div_scalar(cap).tanh().mul_scalar(cap);
         }
         let spec = MaskSpec { pads: step.pads, q_start: step.q_start, q_len: t, k_start, k_len, window };
+        // Softmax in f32 whatever the activations' type, as HF does.
+        let mut scores = scores.cast(DType::F32);
         if let Some(mask) = spec.build(group, &scores.device()) {
             scores = scores + mask;
         }
-        let out = softmax(scores, 3).matmul(v); // [b, kvh, group * t, hd]
+        let out = softmax(scores, 3).cast(v.dtype()).matmul(v); // [b, kvh, group * t, hd]
         if let Some(w) = window {
             cache.truncate_front(w - 1);
         }

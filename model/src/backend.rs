@@ -2,6 +2,7 @@
 //! was not compiled in is an error that names the feature.
 
 use burn::prelude::*;
+use burn::tensor::DType;
 use std::fmt;
 use std::str::FromStr;
 
@@ -71,6 +72,55 @@ impl BackendKind {
             #[allow(unreachable_patterns)]
             _ => unreachable!("compiled() checked the feature"),
         })
+    }
+}
+
+/// What `gemma backends` prints for one backend.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BackendProbe {
+    pub backend: BackendKind,
+    pub compiled: bool,
+    pub device: Option<String>,
+    pub dtypes: Vec<&'static str>,
+    /// Max |Δ| of a small matmul against a host f64 reference: proof that it computes.
+    pub matmul_error: Option<f64>,
+    pub error: Option<String>,
+}
+
+impl BackendKind {
+    /// Opens the device and runs a small matmul, reporting instead of failing.
+    pub fn probe(self) -> BackendProbe {
+        let mut p = BackendProbe { backend: self, compiled: self.compiled(), device: None, dtypes: vec![], matmul_error: None, error: None };
+        let device = match self.device() {
+            Ok(d) => d,
+            Err(e) => {
+                p.error = Some(e.to_string());
+                return p;
+            }
+        };
+        p.device = Some(device.identity().map_or_else(|| self.name().to_string(), |id| id.name));
+        p.dtypes = [(DType::F32, "f32"), (DType::BF16, "bf16"), (DType::F16, "f16")]
+            .into_iter()
+            .filter(|(d, _)| device.supports_dtype(*d))
+            .map(|(_, n)| n)
+            .collect();
+        let (n, k, m) = (8, 64, 16);
+        let a: Vec<f32> = (0..n * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0).collect();
+        let b: Vec<f32> = (0..k * m).map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0).collect();
+        let out = Tensor::<2>::from_data(TensorData::new(a.clone(), [n, k]), &device).matmul(Tensor::from_data(TensorData::new(b.clone(), [k, m]), &device));
+        match crate::host::to_vec(out) {
+            Ok(got) => {
+                let err = (0..n * m)
+                    .map(|i| {
+                        let want: f64 = (0..k).map(|j| a[i / m * k + j] as f64 * b[j * m + i % m] as f64).sum();
+                        (got[i] as f64 - want).abs()
+                    })
+                    .fold(0.0, f64::max);
+                p.matmul_error = Some(err);
+            }
+            Err(e) => p.error = Some(e.to_string()),
+        }
+        p
     }
 }
 

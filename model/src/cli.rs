@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::backend::BackendKind;
+use crate::dtype::ModelDtype;
 use crate::gemma3::Gemma3;
 use crate::paths;
 use crate::tokenizer::GemmaTokenizer;
@@ -21,6 +22,9 @@ pub struct ModelArgs {
     /// Backend to run on (each is a cargo feature).
     #[arg(long, default_value_t = BackendKind::default_kind())]
     pub backend: BackendKind,
+    /// Float type of weights and activations.
+    #[arg(long, value_enum, default_value_t = ModelDtype::F32)]
+    pub dtype: ModelDtype,
 }
 
 /// A model ready to run, with where it came from.
@@ -30,6 +34,7 @@ pub struct Loaded {
     pub model_path: PathBuf,
     pub tokenizer_path: PathBuf,
     pub backend: BackendKind,
+    pub dtype: ModelDtype,
     pub device: Device,
     pub load_secs: f64,
 }
@@ -37,13 +42,14 @@ pub struct Loaded {
 impl ModelArgs {
     pub fn load(&self) -> anyhow::Result<Loaded> {
         let device = self.backend.device()?;
+        self.dtype.check(self.backend, &device)?;
         let model_path = paths::resolve_model(self.model.as_deref())?;
         let tokenizer_path = paths::resolve_tokenizer(&model_path, self.tokenizer.as_deref()).with_context(|| {
             format!("no tokenizer.json beside {} or in the cache; fetch it with `{}` or pass --tokenizer", model_path.display(), paths::FETCH_COMMAND)
         })?;
         let tokenizer = GemmaTokenizer::from_file(&tokenizer_path)?;
         let start = Instant::now();
-        let model = crate::weights::load_model(&model_path, &device)?;
-        Ok(Loaded { model, tokenizer, model_path, tokenizer_path, backend: self.backend, device, load_secs: start.elapsed().as_secs_f64() })
+        let model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
+        Ok(Loaded { model, tokenizer, model_path, tokenizer_path, backend: self.backend, dtype: self.dtype, device, load_secs: start.elapsed().as_secs_f64() })
     }
 }

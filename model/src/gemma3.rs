@@ -1,6 +1,5 @@
 //! The Gemma 3 text model: scaled tied embedding, decoder layers, final norm, tied LM head.
 
-use burn::nn::Embedding;
 use burn::prelude::*;
 
 use crate::attention::StepInfo;
@@ -9,11 +8,12 @@ use crate::decoder_layer::DecoderLayer;
 use crate::kv_cache::KvCache;
 use crate::rms_norm::RmsNorm;
 use crate::rope::Rope;
+use crate::tied_embedding::TiedEmbedding;
 
 #[derive(Module, Debug)]
 pub struct Gemma3 {
     /// `[vocab, hidden]`; also the LM head (tied).
-    pub embed_tokens: Embedding,
+    pub embed_tokens: TiedEmbedding,
     pub layers: Vec<DecoderLayer>,
     pub norm: RmsNorm,
     #[module(skip)]
@@ -25,14 +25,19 @@ pub struct Gemma3 {
 }
 
 impl Gemma3 {
-    pub fn new(config: Gemma3Config, embed_tokens: Embedding, layers: Vec<DecoderLayer>, norm: RmsNorm) -> Self {
+    pub fn new(config: Gemma3Config, embed_tokens: TiedEmbedding, layers: Vec<DecoderLayer>, norm: RmsNorm) -> Self {
         let rope_local = Rope::new(config.head_dim, config.rope_theta_local, 1.0);
         let rope_global = Rope::new(config.head_dim, config.rope_theta_global, config.rope_scaling_global);
         Self { embed_tokens, layers, norm, config, rope_local, rope_global }
     }
 
+    /// The float type of the weights (and so of the activations).
+    pub fn dtype(&self) -> burn::tensor::DType {
+        self.embed_tokens.chunks[0].val().dtype()
+    }
+
     pub fn device(&self) -> Device {
-        self.embed_tokens.weight.val().device()
+        self.embed_tokens.chunks[0].val().device()
     }
 
     /// A fresh cache for a batch whose rows carry `pads[b]` leading pad tokens.
@@ -48,11 +53,12 @@ impl Gemma3 {
         let device = tokens.device();
         // sqrt(hidden) rounded to float32 first, as HF's scaled embedding does.
         let embed_scale = (self.config.hidden_size as f32).sqrt();
-        let mut x = self.embed_tokens.forward(tokens).mul_scalar(embed_scale);
+        let mut x = self.embed_tokens.embed(tokens).mul_scalar(embed_scale);
 
         let positions = cache.positions(t);
-        let local = self.rope_local.tables(&positions, &device);
-        let global = self.rope_global.tables(&positions, &device);
+        let dtype = x.dtype();
+        let local = self.rope_local.tables(&positions, &device, dtype);
+        let global = self.rope_global.tables(&positions, &device, dtype);
         let step = StepInfo { pads: &cache.pads, q_start: cache.len };
         for (i, (layer, kv)) in self.layers.iter().zip(cache.layers.iter_mut()).enumerate() {
             let (rope, window) = if self.config.is_global(i) { (&global, None) } else { (&local, Some(self.config.sliding_window)) };
@@ -65,9 +71,9 @@ impl Gemma3 {
     /// The tied LM head: `[batch, seq, hidden] -> [batch, seq, vocab]`.
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         let [b, t, d] = hidden.dims();
-        let weight = self.embed_tokens.weight.val(); // [vocab, hidden]
-        let vocab = weight.dims()[0];
-        let logits = hidden.reshape([b * t, d]).matmul(weight.transpose()).reshape([b, t, vocab]);
+        let logits = self.embed_tokens.logits(hidden.reshape([b * t, d]));
+        let vocab = logits.dims()[1];
+        let logits = logits.reshape([b, t, vocab]);
         match self.config.final_logit_softcapping {
             Some(cap) => logits.div_scalar(cap).tanh().mul_scalar(cap),
             None => logits,

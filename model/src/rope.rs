@@ -3,6 +3,7 @@
 //! Gemma 3 has two bases: θ = 10 000 on sliding layers and 1 000 000 on global ones.
 
 use burn::prelude::*;
+use burn::tensor::DType;
 
 /// Inverse frequencies of one RoPE base, computed in float32 as transformers does.
 #[derive(Clone, Debug)]
@@ -26,8 +27,9 @@ impl Rope {
         Self { inv_freq, scaling: scaling as f32 }
     }
 
-    /// Tables for `positions[b][t]` (every row the same length).
-    pub fn tables(&self, positions: &[Vec<usize>], device: &Device) -> RopeTables {
+    /// Tables for `positions[b][t]` (every row the same length), computed in f32 and stored in
+    /// `dtype`.
+    pub fn tables(&self, positions: &[Vec<usize>], device: &Device, dtype: DType) -> RopeTables {
         let (b, t, half) = (positions.len(), positions[0].len(), self.inv_freq.len());
         let mut cos = Vec::with_capacity(b * t * half * 2);
         let mut sin = Vec::with_capacity(b * t * half * 2);
@@ -41,8 +43,8 @@ impl Rope {
         }
         let shape = [b, 1, t, half * 2];
         RopeTables {
-            cos: Tensor::from_data(TensorData::new(cos, shape), device),
-            sin: Tensor::from_data(TensorData::new(sin, shape), device),
+            cos: Tensor::from_data(TensorData::new(cos, shape), (device, dtype)),
+            sin: Tensor::from_data(TensorData::new(sin, shape), (device, dtype)),
         }
     }
 }

@@ -27,7 +27,7 @@ fn tiny_copy(tag: &str, edit: impl Fn(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) 
 
 fn load_err(dir: &PathBuf) -> String {
     let device = BackendKind::default_kind().device().unwrap();
-    match weights::load_model(dir, &device) {
+    match weights::load_model(dir, &device, burn::tensor::DType::F32) {
         Ok(_) => panic!("loading {} should fail", dir.display()),
         Err(e) => format!("{e:#}"),
     }

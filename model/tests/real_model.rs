@@ -8,7 +8,7 @@ use common::*;
 use model::chat_template::{self, Message};
 use model::generate::{GenerationConfig, generate, generate_batch};
 use model::tokenizer::STOP_IDS;
-use model::{BackendKind, Gemma3, GemmaTokenizer, paths, weights};
+use model::{BackendKind, Gemma3, GemmaTokenizer, paths};
 use std::sync::OnceLock;
 
 /// The bound for f32 backends (the fixture README expects about 1e-3).
@@ -27,7 +27,7 @@ fn default_model() -> Option<&'static Gemma3> {
     MODEL
         .get_or_init(|| {
             let path = paths::real_model_for_tests()?;
-            Some(weights::load_model(&path, &BackendKind::default_kind().device().unwrap()).unwrap())
+            Some(load(&path, &BackendKind::default_kind().device().unwrap()))
         })
         .as_ref()
 }
@@ -63,7 +63,7 @@ fn bos_is_added_exactly_once() {
 fn last_logits_match_hf_on_every_backend() {
     let Some(path) = paths::real_model_for_tests() else { return };
     for (backend, device) in backends() {
-        let model = weights::load_model(&path, &device).unwrap();
+        let model = load(&path, &device);
         for name in PROMPTS {
             let p = prompt(name);
             let got = last_logits(&model, &ids(&p["input_ids"]));

@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use model::generate::{GenerationConfig, generate, generate_batch};
-use model::weights;
 
 const TOL: f32 = 1e-4;
 
@@ -21,7 +20,7 @@ fn greedy_cfg(n: usize) -> GenerationConfig {
 #[test]
 fn logits_match_hf_at_every_position() {
     for (backend, device) in backends() {
-        let model = weights::load_model(&fixture("tiny-gemma3"), &device).unwrap();
+        let model = tiny(&device);
         for seq in sequences() {
             let ids = ids(&seq["input_ids"]);
             let got = all_logits(&model, &ids);
@@ -38,7 +37,7 @@ fn hidden_states_match_hf_layer_by_layer() {
     // The final-norm row pins the whole stack; the logits test covers the rest.
     let hs = read_json("tiny-gemma3/hidden_states.json");
     let device = model::BackendKind::default_kind().device().unwrap();
-    let model = weights::load_model(&fixture("tiny-gemma3"), &device).unwrap();
+    let model = tiny(&device);
     for seq in sequences() {
         let ids = ids(&seq["input_ids"]);
         let mut cache = model.new_cache(vec![0]);
@@ -53,7 +52,7 @@ fn hidden_states_match_hf_layer_by_layer() {
 #[test]
 fn greedy_with_and_without_cache_matches_hf() {
     for (backend, device) in backends() {
-        let model = weights::load_model(&fixture("tiny-gemma3"), &device).unwrap();
+        let model = tiny(&device);
         for seq in sequences() {
             let prompt = ids(&seq["input_ids"]);
             let want = ids(&seq["greedy"]["ids"]);
@@ -67,7 +66,7 @@ fn greedy_with_and_without_cache_matches_hf() {
 #[test]
 fn sliding_cache_stays_within_the_window() {
     let device = model::BackendKind::default_kind().device().unwrap();
-    let model = weights::load_model(&fixture("tiny-gemma3"), &device).unwrap();
+    let model = tiny(&device);
     let prompt = ids(&sequences()[2]["input_ids"]); // 41 tokens, window 8
     let mut cache = model.new_cache(vec![0]);
     let _ = model.forward(model::host::tokens(&prompt, 1, &device), &mut cache);
@@ -79,7 +78,7 @@ fn sliding_cache_stays_within_the_window() {
 #[test]
 fn padded_batch_equals_each_sequence_alone() {
     for (backend, device) in backends() {
-        let model = weights::load_model(&fixture("tiny-gemma3"), &device).unwrap();
+        let model = tiny(&device);
         let prompts: Vec<Vec<u32>> = sequences().iter().map(|s| ids(&s["input_ids"])).collect();
         let want: Vec<Vec<u32>> = sequences().iter().map(|s| ids(&s["greedy"]["ids"])).collect();
         let (outs, _) = generate_batch(&model, None, &prompts, &greedy_cfg(12), |_, _| {}).unwrap();
@@ -91,7 +90,7 @@ fn padded_batch_equals_each_sequence_alone() {
 #[test]
 fn prompt_longer_than_the_context_is_an_error() {
     let device = model::BackendKind::default_kind().device().unwrap();
-    let model = weights::load_model(&fixture("tiny-gemma3"), &device).unwrap();
+    let model = tiny(&device);
     let err = generate(&model, None, &vec![5; 250], &greedy_cfg(10), |_| {}).unwrap_err().to_string();
     assert!(err.contains("exceeds the context of 256"), "{err}");
 }

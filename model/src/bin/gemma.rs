@@ -56,11 +56,49 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// List the compiled backends and probe each (device, dtypes, a test matmul).
+    Backends {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert a model (GGUF or HF checkpoint) to HF-layout safetensors or Burn's burnpack.
+    Convert {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long, value_enum)]
+        to: ConvertTarget,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Measure prefill, decode, batched decode, time to first token and memory on fixed prompts.
+    Bench {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long, default_value_t = 512)]
+        prefill_tokens: usize,
+        #[arg(long, default_value_t = 64)]
+        decode_tokens: usize,
+        #[arg(long, value_delimiter = ',', default_value = "8")]
+        batch_sizes: Vec<usize>,
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a GGUF file's metadata and tensor table.
     Inspect {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ConvertTarget {
+    /// `config.json` + `model.safetensors`, HF names and layout (transformers can load it).
+    Safetensors,
+    /// `config.json` + `model.bpk`, Burn's own format (fastest to load).
+    Burnpack,
 }
 
 #[derive(Args)]
@@ -149,6 +187,58 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 for &i in &order[..top_k.min(order.len())] {
                     println!("{i:>8} {:>12.5} {:?}", logits[i], loaded.tokenizer.decode(&[i as u32], false)?);
                 }
+            }
+        }
+        Cmd::Backends { json } => {
+            let probes: Vec<_> = model::BackendKind::ALL.into_iter().map(model::BackendKind::probe).collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&probes)?);
+            } else {
+                println!("| backend | compiled | device | dtypes | matmul max |Δ| | note |\n|---|---|---|---|---|---|");
+                for p in probes {
+                    println!(
+                        "| {} | {} | {} | {} | {} | {} |",
+                        p.backend,
+                        if p.compiled { "yes" } else { "no" },
+                        p.device.unwrap_or_default(),
+                        p.dtypes.join(", "),
+                        p.matmul_error.map(|e| format!("{e:.1e}")).unwrap_or_default(),
+                        p.error.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        Cmd::Convert { model, to, out } => {
+            let loaded = load(&model)?;
+            let start = std::time::Instant::now();
+            match to {
+                ConvertTarget::Safetensors => model::weights::hf_export::save(&loaded.model, &out)?,
+                ConvertTarget::Burnpack => model::weights::burnpack::save(&loaded.model, &out)?,
+            }
+            // The folder is self-contained: the tokenizer travels with the weights.
+            std::fs::copy(&loaded.tokenizer_path, out.join(model::paths::TOKENIZER_FILE))?;
+            eprintln!("wrote {} in {:.1}s", out.display(), start.elapsed().as_secs_f64());
+        }
+        Cmd::Bench { model, prefill_tokens, decode_tokens, batch_sizes, repeats, json } => {
+            let loaded = load(&model)?;
+            let cfg = model::bench::BenchConfig { prefill_tokens, decode_tokens, batch_sizes, repeats };
+            let report = model::bench::run(&loaded.model, &loaded.tokenizer, &cfg)?;
+            if json {
+                println!("{}", serde_json::json!({"backend": loaded.backend, "dtype": loaded.dtype, "config": cfg, "report": report}));
+            } else {
+                println!("backend {} ({}), {} threads", loaded.backend, loaded.dtype, report.threads);
+                println!("| prefill {prefill_tokens} tok/s | TTFT (16-token prompt) | decode tok/s | batched decode tok/s | weights | peak RSS |");
+                println!("|---|---|---|---|---|---|");
+                let batched: Vec<String> = report.batched_decode_tok_s.iter().map(|(b, t)| format!("b{b}: {t:.1}")).collect();
+                println!(
+                    "| {:.1} | {:.0} ms | {:.1} | {} | {:.0} MiB | {} |",
+                    report.prefill_tok_s,
+                    report.ttft_ms,
+                    report.decode_tok_s,
+                    batched.join(", "),
+                    report.weight_bytes as f64 / (1 << 20) as f64,
+                    report.peak_rss_bytes.map(|b| format!("{:.0} MiB", b as f64 / (1 << 20) as f64)).unwrap_or_default()
+                );
             }
         }
         Cmd::Inspect { model } => inspect(&model::paths::resolve_model(model.as_deref())?)?,

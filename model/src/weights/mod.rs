@@ -2,16 +2,19 @@
 //! conventions (norm weights zero-centred, linear weights `[out, in]`), so GGUF and safetensors
 //! checkpoints yield the same model.
 
+pub mod burnpack;
 mod gguf_source;
+pub mod hf_export;
 mod safetensors_source;
 
 pub use gguf_source::GgufSource;
 pub use safetensors_source::SafetensorsSource;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use burn::module::Param;
-use burn::nn::{Embedding, Linear};
+use burn::nn::Linear;
 use burn::prelude::*;
+use burn::tensor::DType;
 use std::path::Path;
 
 use crate::attention::Attention;
@@ -20,6 +23,7 @@ use crate::decoder_layer::DecoderLayer;
 use crate::feed_forward::FeedForward;
 use crate::gemma3::Gemma3;
 use crate::rms_norm::RmsNorm;
+use crate::tied_embedding::TiedEmbedding;
 
 /// A file of weights addressed by HF names.
 pub trait WeightSource {
@@ -40,33 +44,49 @@ pub fn open(path: &Path) -> anyhow::Result<Box<dyn WeightSource>> {
     }
 }
 
-/// Loads the model in `path` onto `device` (float32).
-pub fn load_model(path: &Path, device: &Device) -> anyhow::Result<Gemma3> {
-    build(open(path)?.as_ref(), device)
+/// Loads the model in `path` onto `device`, its weights in `dtype`: a `.gguf` file, an HF
+/// checkpoint, or a burnpack written by `gemma convert`.
+pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
+    if let Some(bpk) = burnpack::find(path) {
+        return burnpack::load(&bpk, device, dtype);
+    }
+    let src = open(path)?;
+    build(src.config(), Some(src.as_ref()), device, dtype)
 }
 
-/// Assembles the model, checking every tensor's shape against the config.
-pub fn build(src: &dyn WeightSource, device: &Device) -> anyhow::Result<Gemma3> {
-    let cfg = src.config().clone();
+/// Assembles the model with weights from `src`, checking every tensor's shape against the
+/// config; with no source the parameters are left uninitialised, for a store to fill.
+pub fn build(cfg: &Gemma3Config, src: Option<&dyn WeightSource>, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
+    let opts = (device, dtype);
     let (d, hd, ff) = (cfg.hidden_size, cfg.head_dim, cfg.intermediate_size);
-    let get = |name: &str, shape: &[usize]| -> anyhow::Result<Vec<f32>> {
+    let get = |name: &str, shape: &[usize]| -> anyhow::Result<Option<Vec<f32>>> {
+        let Some(src) = src else { return Ok(None) };
         let (got, values) = src.load(name)?;
         if got != shape {
             bail!("{}: tensor {name} has shape {got:?}, expected {shape:?}", src.path().display());
         }
-        Ok(values)
+        Ok(Some(values))
     };
     let norm = |name: &str, n: usize| -> anyhow::Result<RmsNorm> {
-        Ok(RmsNorm::new(Tensor::from_data(TensorData::new(get(name, &[n])?, [n]), device), cfg.rms_norm_eps))
+        let w = match get(name, &[n])? {
+            Some(v) => Tensor::from_data(TensorData::new(v, [n]), opts),
+            None => Tensor::empty([n], opts),
+        };
+        Ok(RmsNorm::new(w, cfg.rms_norm_eps))
     };
     // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
     let linear = |name: &str, out: usize, inp: usize| -> anyhow::Result<Linear> {
-        let w = transpose(&get(name, &[out, inp])?, out, inp);
-        Ok(Linear { weight: Param::from_tensor(Tensor::from_data(TensorData::new(w, [inp, out]), device)), bias: None })
+        let w = match get(name, &[out, inp])? {
+            Some(v) => Tensor::from_data(TensorData::new(transpose(&v, out, inp), [inp, out]), opts),
+            None => Tensor::empty([inp, out], opts),
+        };
+        Ok(Linear { weight: Param::from_tensor(w), bias: None })
     };
 
-    let embed = get("model.embed_tokens.weight", &[cfg.vocab_size, d])?;
-    let embed_tokens = Embedding { weight: Param::from_tensor(Tensor::from_data(TensorData::new(embed, [cfg.vocab_size, d]), device)) };
+    let embed_tokens = match get("model.embed_tokens.weight", &[cfg.vocab_size, d])? {
+        Some(v) => TiedEmbedding::from_values(&v, cfg.vocab_size, d, opts),
+        None => TiedEmbedding::empty(cfg.vocab_size, d, opts),
+    };
     let layers = (0..cfg.num_layers)
         .map(|i| -> anyhow::Result<DecoderLayer> {
             let p = |s: &str| format!("model.layers.{i}.{s}.weight");
@@ -95,10 +115,9 @@ pub fn build(src: &dyn WeightSource, device: &Device) -> anyhow::Result<Gemma3> 
                 post_feedforward_layernorm: norm(&p("post_feedforward_layernorm"), d)?,
             })
         })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .with_context(|| format!("loading {}", src.path().display()))?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let final_norm = norm("model.norm.weight", d)?;
-    Ok(Gemma3::new(cfg, embed_tokens, layers, final_norm))
+    Ok(Gemma3::new(cfg.clone(), embed_tokens, layers, final_norm))
 }
 
 /// Row-major `[rows, cols] -> [cols, rows]`.

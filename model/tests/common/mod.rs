@@ -4,7 +4,8 @@
 use burn::prelude::*;
 use model::{BackendKind, Gemma3, host, paths};
 use serde_json::Value;
-use std::path::PathBuf;
+use burn::tensor::DType;
+use std::path::{Path, PathBuf};
 
 pub fn fixture(rel: &str) -> PathBuf {
     paths::data_dir().join("fixtures").join(rel)
@@ -32,6 +33,16 @@ pub fn read_npy_f32(rel: &str) -> Vec<f32> {
     let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
     assert!(header.contains("'<f4'") && header.contains("False"), "unexpected npy header {header}");
     bytes[10 + header_len..].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// The model in `path` at f32.
+pub fn load(path: &Path, device: &Device) -> Gemma3 {
+    model::weights::load_model(path, device, DType::F32).unwrap()
+}
+
+/// The tiny HF-layout fixture model at f32.
+pub fn tiny(device: &Device) -> Gemma3 {
+    load(&fixture("tiny-gemma3"), device)
 }
 
 /// Every backend compiled into this test binary.

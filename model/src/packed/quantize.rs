@@ -1,0 +1,157 @@
+//! Rounding f32 values to blocks of small integers: weights once, at load time (f16 scales, see
+//! `format`), activations on every matmul (i8 with an f32 scale per block, like ggml's Q8_0/Q8_1
+//! but with the scale kept at full precision since it is never stored).
+
+use super::format::{MAX_BLOCK, PackedFormat, block_scale, pack_int4};
+use anyhow::Result;
+use half::f16;
+
+/// `v` rounded to the nearest integer (ties to even) and clamped to `[-q_max, q_max]`, for
+/// |v| ≤ 2^22: adding 1.5·2^23 leaves no fraction bits, so the FPU rounds and the integer sits in
+/// the low mantissa bits. Only a float add and integer ops, so loops over it vectorize
+/// (`f32::round` is a libm call on x86-64, and saturating float → int casts are slow).
+#[inline(always)]
+fn level(v: f32, q_max: i32) -> i8 {
+    const MAGIC: f32 = 12_582_912.0;
+    ((v + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32).clamp(-q_max, q_max) as i8
+}
+
+/// Largest |x|, or NaN if any value is NaN; eight running maxima so that it vectorizes.
+#[inline(always)]
+fn abs_max(values: &[f32]) -> f32 {
+    let (mut max, mut nan) = ([0.0f32; 8], false);
+    let mut update = |l: usize, v: f32| {
+        let a = v.abs();
+        max[l] = if a > max[l] { a } else { max[l] };
+        nan |= a.is_nan();
+    };
+    let (chunks, tail) = values.as_chunks::<8>();
+    for c in chunks {
+        (0..8).for_each(|l| update(l, c[l]));
+    }
+    tail.iter().enumerate().for_each(|(l, &v)| update(l, v));
+    if nan { f32::NAN } else { max.into_iter().fold(0.0, f32::max) }
+}
+
+/// Quantizes one weight row (`values.len()` = cols) into `quants` (`format.row_bytes(cols)`) and
+/// `scales` (cols / block).
+pub(super) fn quantize_row(format: PackedFormat, values: &[f32], quants: &mut [u8], scales: &mut [f16]) -> Result<()> {
+    let (block, q_max) = (format.block(), format.q_max());
+    let mut levels = [0i8; MAX_BLOCK];
+    for ((x, out), s) in values.chunks_exact(block).zip(quants.chunks_exact_mut(format.row_bytes(block))).zip(scales) {
+        *s = block_scale(abs_max(x), q_max)?;
+        let d = s.to_f32();
+        // Division, not multiplication by 1/d, so `x / d` is correctly rounded and the d/2 bound
+        // is exact; this runs once per weight.
+        for (l, &v) in levels.iter_mut().zip(x) {
+            *l = if d == 0.0 { 0 } else { level(v / d, q_max) };
+        }
+        match format {
+            PackedFormat::Int8 { .. } => out.iter_mut().zip(&levels).for_each(|(o, &l)| *o = l as u8),
+            PackedFormat::Int4 { .. } => {
+                for (o, l) in out.as_chunks_mut().0.iter_mut().zip(levels.as_chunks().0) {
+                    *o = pack_int4(l);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Activation rows `[n, cols]` quantized per block to i8 in `[-127, 127]`.
+pub(super) struct Activations {
+    cols: usize,
+    block: usize,
+    q: Vec<i8>,
+    /// `[n, cols / block]`: value = q · scale.
+    scales: Vec<f32>,
+    /// `[n, cols / block]`: Σ q over the block, for kernels that store weights with an offset.
+    sums: Vec<i32>,
+}
+
+/// One row of [`Activations`].
+#[derive(Clone, Copy)]
+pub(super) struct ActRow<'a> {
+    pub q: &'a [i8],
+    pub scales: &'a [f32],
+    pub sums: &'a [i32],
+}
+
+impl Activations {
+    /// `x` is `[n, cols]` with cols a multiple of `block`. A block holding a non-finite value gets a
+    /// NaN or infinite scale, so the outputs it feeds are not finite either (never silently wrong).
+    #[inline(always)] // into each kernel's wrapper, to vectorize with its target features
+    pub fn quantize(x: &[f32], cols: usize, block: usize) -> Self {
+        let blocks = x.len() / block;
+        let mut out =
+            Activations { cols, block, q: vec![0; x.len()], scales: Vec::with_capacity(blocks), sums: Vec::with_capacity(blocks) };
+        for (x, q) in x.chunks_exact(block).zip(out.q.chunks_exact_mut(block)) {
+            let amax = abs_max(x);
+            let inv_d = if amax > 0.0 { 127.0 / amax } else { 0.0 };
+            let mut sum = 0i32;
+            for (q, &v) in q.iter_mut().zip(x) {
+                *q = level(v * inv_d, 127);
+                sum += *q as i32;
+            }
+            out.scales.push(amax / 127.0);
+            out.sums.push(sum);
+        }
+        out
+    }
+
+    pub fn row(&self, i: usize) -> ActRow<'_> {
+        let blocks = self.cols / self.block;
+        ActRow {
+            q: &self.q[i * self.cols..][..self.cols],
+            scales: &self.scales[i * blocks..][..blocks],
+            sums: &self.sums[i * blocks..][..blocks],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_to_nearest_even_and_clamp() {
+        for (v, l) in [(0.5f32, 0), (1.5, 2), (-2.5, -2), (126.6, 127), (-0.49999997, 0), (3.0, 3), (7.4, 7), (-130.0, -127)] {
+            assert_eq!(level(v, 127), l, "{v}");
+        }
+        assert_eq!(level(7.6, 7), 7);
+    }
+
+    #[test]
+    fn abs_max_sees_every_value() {
+        let mut x: Vec<f32> = (0..45).map(|i| i as f32 * 0.01).collect();
+        x[44] = -3.0;
+        assert_eq!(abs_max(&x), 3.0);
+        x[7] = f32::NAN;
+        assert!(abs_max(&x).is_nan());
+    }
+
+    #[test]
+    fn activations_round_within_half_a_step() {
+        let x: Vec<f32> = (0..128).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.013).collect();
+        let a = Activations::quantize(&x, 64, 32);
+        for (b, x) in x.chunks(32).enumerate() {
+            let r = a.row(b / 2);
+            let (d, q) = (r.scales[b % 2], &r.q[b % 2 * 32..][..32]);
+            assert_eq!(r.sums[b % 2], q.iter().map(|&q| q as i32).sum::<i32>());
+            assert_eq!(q.iter().map(|q| q.unsigned_abs()).max(), Some(127));
+            for (&q, &v) in q.iter().zip(x) {
+                assert!((q as f32 * d - v).abs() <= d * 0.5001, "{v} vs {q}·{d}");
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_activations_poison_their_block_only() {
+        let mut x = vec![0.25f32; 64];
+        x[3] = f32::NAN;
+        x[40] = f32::INFINITY;
+        let a = Activations::quantize(&x, 64, 32);
+        assert!(a.scales[0].is_nan() && a.scales[1].is_infinite());
+        assert!(Activations::quantize(&[0.0; 32], 32, 32).scales[0] == 0.0);
+    }
+}

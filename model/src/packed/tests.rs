@@ -1,0 +1,182 @@
+//! Accuracy and exactness of the packed formats and matmul against f64 references.
+
+use super::dot::Kernel;
+use super::format::GROUP;
+use super::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const FORMATS: [PackedFormat; 6] = [
+    PackedFormat::Int8 { block: 32 },
+    PackedFormat::Int8 { block: 64 },
+    PackedFormat::Int8 { block: 128 },
+    PackedFormat::Int4 { block: 32 },
+    PackedFormat::Int4 { block: 64 },
+    PackedFormat::Int4 { block: 128 },
+];
+
+/// Gaussian-ish values whose magnitude varies by row and block (from 1e-4 to 1e2, some all-zero
+/// blocks, occasional outliers), so scales span a wide range, f16 subnormals included.
+fn weights(rng: &mut StdRng, rows: usize, cols: usize) -> Vec<f32> {
+    let mut v = Vec::with_capacity(rows * cols);
+    for _ in 0..rows * cols / GROUP {
+        let magnitude = match rng.random_range(0..10) {
+            0 => 0.0,
+            1 => 1e-4,
+            2 => 100.0,
+            _ => 0.05,
+        };
+        for _ in 0..GROUP {
+            let outlier = if rng.random_range(0..200) == 0 { 8.0 } else { 1.0 };
+            v.push((rng.random::<f32>() + rng.random::<f32>() - 1.0) * magnitude * outlier);
+        }
+    }
+    v
+}
+
+fn activations(rng: &mut StdRng, len: usize) -> Vec<f32> {
+    (0..len).map(|_| (rng.random::<f32>() - 0.5) * 4.0).collect()
+}
+
+#[test]
+fn dequantized_values_are_within_half_a_step() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for format in FORMATS {
+        let (rows, cols) = (9, 256);
+        let x = weights(&mut rng, rows, cols);
+        let m = PackedMatrix::quantize(&x, rows, cols, format).unwrap();
+        let y = m.dequantize();
+        for (b, (x, y)) in x.chunks(format.block()).zip(y.chunks(format.block())).enumerate() {
+            let d = m.scales[b].to_f64();
+            let max_level = y.iter().map(|&y| (y as f64 / d).round().abs()).fold(0.0, f64::max);
+            assert!(d == 0.0 || max_level <= format.q_max() as f64, "{format:?} block {b}: level {max_level}");
+            for (&x, &y) in x.iter().zip(y) {
+                assert!((x as f64 - y as f64).abs() <= d / 2.0 * (1.0 + 1e-6), "{format:?} block {b}: {x} → {y}, scale {d}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sizes_count_values_and_scales() {
+    let x = vec![0.5f32; 4 * 256];
+    for (format, bits) in [(FORMATS[0], 8.5), (FORMATS[2], 8.125), (FORMATS[3], 4.5), (FORMATS[4], 4.25)] {
+        let m = PackedMatrix::quantize(&x, 4, 256, format).unwrap();
+        assert_eq!((m.rows(), m.cols(), m.format()), (4, 256, format));
+        assert_eq!(m.bits_per_weight(), bits, "{format:?}");
+        assert_eq!(m.bytes() as f64, bits * 4.0 * 256.0 / 8.0);
+    }
+}
+
+/// x · Wᵀ in f64 with the dequantized weights, and per output the bound on what quantizing x per
+/// block to int8 can change: each x_j moves by at most its block's x_scale / 2 = max|x| / 254, so
+/// an output moves by at most Σ_j |w_j| · x_scale(j) / 2. On top, f32 rounding of the ~cols/block
+/// scaled block sums: 1e-5 of Σ |w_j| (|x_j| + x_scale(j)).
+fn reference(w: &[f32], x: &[f32], n: usize, rows: usize, cols: usize, block: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut want = vec![0.0; n * rows];
+    let mut tol = vec![0.0; n * rows];
+    for i in 0..n {
+        let x = &x[i * cols..][..cols];
+        let x_scale: Vec<f64> =
+            x.chunks(block).map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64 / 127.0).collect();
+        for r in 0..rows {
+            let w = &w[r * cols..][..cols];
+            let (mut dot, mut quant, mut magnitude) = (0.0, 0.0, 0.0);
+            for j in 0..cols {
+                let (w, x, s) = (w[j] as f64, x[j] as f64, x_scale[j / block]);
+                dot += w * x;
+                quant += w.abs() * s / 2.0;
+                magnitude += w.abs() * (x.abs() + s);
+            }
+            want[i * rows + r] = dot;
+            tol[i * rows + r] = quant + 1e-5 * magnitude;
+        }
+    }
+    (want, tol)
+}
+
+#[test]
+fn matmul_matches_f64_within_the_activation_rounding_bound() {
+    let mut rng = StdRng::seed_from_u64(2);
+    for (rows, cols, n) in [(37, 640, 1), (100, 1024, 3), (33, 2048, 17), (65, 640, 17), (5, 128, 2)] {
+        for format in FORMATS {
+            let m = PackedMatrix::quantize(&weights(&mut rng, rows, cols), rows, cols, format).unwrap();
+            let x = activations(&mut rng, n * cols);
+            let got = m.matmul(&x, n).unwrap();
+            let (want, tol) = reference(&m.dequantize(), &x, n, rows, cols, format.block());
+            for (k, ((&g, &w), &t)) in got.iter().zip(&want).zip(&tol).enumerate() {
+                assert!((g as f64 - w).abs() <= t, "{format:?} [{n}, {cols}]x[{rows}]ᵀ at {k}: {g} vs {w} ± {t}");
+            }
+        }
+    }
+}
+
+/// Activations hitting ±127 and weights hitting every level, -128 included (only GGUF Q8_0 data
+/// can hold it): the worst case for i16 saturation inside the SIMD kernels.
+#[test]
+fn simd_equals_scalar_exactly() {
+    let fast = Kernel::detect();
+    if matches!(fast, Kernel::Scalar) {
+        eprintln!("SKIPPED (no SIMD kernel on this CPU): simd_equals_scalar_exactly");
+        return;
+    }
+    let mut rng = StdRng::seed_from_u64(3);
+    let (rows, cols, n) = (67, 640, 5);
+    let mut q8_0 = Vec::new();
+    for _ in 0..rows * cols / GROUP {
+        q8_0.extend(half::f16::from_f32(rng.random_range(1e-3..1.0)).to_le_bytes());
+        q8_0.extend((0..GROUP).map(|_| rng.random::<u8>()));
+    }
+    let mut matrices = vec![PackedMatrix::from_gguf_q8_0(&q8_0, rows, cols).unwrap()];
+    for format in FORMATS {
+        let mut w = activations(&mut rng, rows * cols);
+        w.iter_mut().step_by(7).for_each(|v| *v = v.signum() * 2.0); // every block reaches ±q_max
+        matrices.push(PackedMatrix::quantize(&w, rows, cols, format).unwrap());
+    }
+    let mut x = activations(&mut rng, n * cols);
+    x.iter_mut().step_by(5).for_each(|v| *v = v.signum() * 2.0);
+    for m in &matrices {
+        // n = 1 and n > 1 take different SIMD paths for Int4.
+        for (x, n) in [(&x[..cols], 1), (&x[..], n)] {
+            let bits = |k| m.matmul_with(x, n, k).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(fast), bits(Kernel::Scalar), "{:?}, n = {n}", m.format());
+        }
+    }
+}
+
+#[test]
+fn int8_q8_0_levels_cover_minus_128() {
+    let mut raw = half::f16::from_f32(0.5).to_le_bytes().to_vec();
+    raw.extend((0..GROUP as i32).map(|j| (if j == 0 { -128 } else { 127 - j }) as i8 as u8));
+    let m = PackedMatrix::from_gguf_q8_0(&raw, 1, GROUP).unwrap();
+    let x: Vec<f32> = (0..GROUP).map(|j| if j % 2 == 0 { 1.0 } else { -1.0 }).collect();
+    let want: f32 = m.dequantize().iter().zip(&x).map(|(w, x)| w * x).sum();
+    assert_eq!(m.matmul(&x, 1).unwrap(), vec![want]);
+}
+
+#[test]
+fn bad_input_is_an_error() {
+    let x = vec![0.1f32; 2 * 64];
+    let int8 = PackedFormat::Int8 { block: 32 };
+    assert!(PackedMatrix::quantize(&x, 2, 64, PackedFormat::Int4 { block: 128 }).is_err());
+    assert!(PackedMatrix::quantize(&x, 2, 64, PackedFormat::Int8 { block: 16 }).is_err());
+    assert!(PackedMatrix::quantize(&x[1..], 2, 64, int8).is_err());
+    assert!(PackedMatrix::quantize(&x, usize::MAX, 64, int8).is_err());
+    assert!(PackedMatrix::quantize(&[], 0, 64, int8).is_err());
+    let mut nan = x.clone();
+    nan[70] = f32::NAN;
+    assert!(PackedMatrix::quantize(&nan, 2, 64, int8).is_err());
+    assert!(PackedMatrix::quantize(&[1e9; 32], 1, 32, PackedFormat::Int4 { block: 32 }).is_err());
+
+    assert!(PackedMatrix::from_gguf_q8_0(&[0; 34], 1, 64).is_err());
+    assert!(PackedMatrix::from_gguf_q8_0(&[0; 34], 1, 16).is_err());
+    let mut inf = vec![0u8; 34];
+    inf[..2].copy_from_slice(&half::f16::INFINITY.to_le_bytes());
+    assert!(PackedMatrix::from_gguf_q8_0(&inf, 1, 32).is_err());
+
+    let m = PackedMatrix::quantize(&x, 2, 64, int8).unwrap();
+    assert!(m.matmul(&x[1..], 2).is_err());
+    assert!(m.matmul(&x, 3).is_err());
+    assert!(m.matmul(&x, usize::MAX).is_err());
+    assert_eq!(m.matmul(&[], 0).unwrap(), Vec::<f32>::new());
+}

@@ -8,6 +8,7 @@ use burn::tensor::activation::softmax;
 
 use crate::attention_mask::MaskSpec;
 use crate::kv_cache::LayerKv;
+use crate::packed_inference::{PackedLayer, project};
 use crate::rms_norm::RmsNorm;
 use crate::rope::RopeTables;
 
@@ -38,15 +39,15 @@ pub struct StepInfo<'a> {
 impl Attention {
     /// `x: [batch, seq, hidden] -> [batch, seq, hidden]`; appends this step's keys and values to
     /// `cache` (and trims it to the window on sliding layers).
-    pub fn forward(&self, x: Tensor<3>, rope: &RopeTables, window: Option<usize>, step: &StepInfo, cache: &mut LayerKv) -> Tensor<3> {
+    pub fn forward(&self, x: Tensor<3>, rope: &RopeTables, window: Option<usize>, step: &StepInfo, cache: &mut LayerKv, packed: Option<&PackedLayer>) -> Tensor<3> {
         let [b, t, _] = x.dims();
         let (h, kvh, hd) = (self.num_heads, self.num_kv_heads, self.head_dim);
         let group = h / kvh;
 
         let heads = |y: Tensor<3>, n: usize| y.reshape([b, t, n, hd]).swap_dims(1, 2);
-        let q = rope.apply(self.q_norm.forward(heads(self.q_proj.forward(x.clone()), h)));
-        let k = rope.apply(self.k_norm.forward(heads(self.k_proj.forward(x.clone()), kvh)));
-        let v = heads(self.v_proj.forward(x), kvh);
+        let q = rope.apply(self.q_norm.forward(heads(project(&self.q_proj, packed.map(|p| &p.q), x.clone()), h)));
+        let k = rope.apply(self.k_norm.forward(heads(project(&self.k_proj, packed.map(|p| &p.k), x.clone()), kvh)));
+        let v = heads(project(&self.v_proj, packed.map(|p| &p.v), x), kvh);
 
         let (k, v, k_start) = cache.append(k, v);
         let k_len = k.dims()[2];
@@ -69,6 +70,6 @@ impl Attention {
             cache.truncate_front(w - 1);
         }
         let out = out.reshape([b, h, t, hd]).swap_dims(1, 2).reshape([b, t, h * hd]);
-        self.o_proj.forward(out)
+        project(&self.o_proj, packed.map(|p| &p.o), out)
     }
 }

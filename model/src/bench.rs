@@ -89,9 +89,9 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
     })
 }
 
-/// Bytes held by the model's parameters.
+/// Bytes held by the model's parameters, packed copies included.
 pub fn weight_bytes(model: &Gemma3) -> usize {
-    model.num_params() * model.dtype().size()
+    model.num_params() * model.dtype().size() + model.packed.as_ref().map_or(0, |p| p.bytes())
 }
 
 /// The process's peak resident set (Linux `VmHWM`).

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::backend::BackendKind;
 use crate::dtype::ModelDtype;
 use crate::gemma3::Gemma3;
+use crate::packed::PackedFormat;
 use crate::paths;
 use crate::tokenizer::GemmaTokenizer;
 
@@ -25,6 +26,25 @@ pub struct ModelArgs {
     /// Float type of weights and activations.
     #[arg(long, value_enum, default_value_t = ModelDtype::F32)]
     pub dtype: ModelDtype,
+    /// Keep the projections and the LM head packed (int8 or int4 blocks of 32) and multiply
+    /// with the packed CPU kernels: faster decode, less memory, slightly different numbers.
+    #[arg(long, value_enum)]
+    pub packed: Option<PackedChoice>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PackedChoice {
+    Int8,
+    Int4,
+}
+
+impl PackedChoice {
+    pub fn format(self) -> PackedFormat {
+        match self {
+            Self::Int8 => PackedFormat::Int8 { block: 32 },
+            Self::Int4 => PackedFormat::Int4 { block: 32 },
+        }
+    }
 }
 
 /// A model ready to run, with where it came from.
@@ -49,7 +69,10 @@ impl ModelArgs {
         })?;
         let tokenizer = GemmaTokenizer::from_file(&tokenizer_path)?;
         let start = Instant::now();
-        let model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
+        let mut model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
+        if let Some(p) = self.packed {
+            model = model.into_packed(p.format(), true)?;
+        }
         Ok(Loaded { model, tokenizer, model_path, tokenizer_path, backend: self.backend, dtype: self.dtype, device, load_secs: start.elapsed().as_secs_f64() })
     }
 }

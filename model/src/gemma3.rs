@@ -6,6 +6,8 @@ use crate::attention::StepInfo;
 use crate::config::Gemma3Config;
 use crate::decoder_layer::DecoderLayer;
 use crate::kv_cache::KvCache;
+use crate::packed_inference::{PackedWeights, packed_matmul};
+use std::sync::Arc;
 use crate::rms_norm::RmsNorm;
 use crate::rope::Rope;
 use crate::tied_embedding::TiedEmbedding;
@@ -22,13 +24,16 @@ pub struct Gemma3 {
     rope_local: Rope,
     #[module(skip)]
     rope_global: Rope,
+    /// Packed copies of the projections for inference (see [`crate::packed_inference`]).
+    #[module(skip)]
+    pub packed: Option<Arc<PackedWeights>>,
 }
 
 impl Gemma3 {
     pub fn new(config: Gemma3Config, embed_tokens: TiedEmbedding, layers: Vec<DecoderLayer>, norm: RmsNorm) -> Self {
         let rope_local = Rope::new(config.head_dim, config.rope_theta_local, 1.0);
         let rope_global = Rope::new(config.head_dim, config.rope_theta_global, config.rope_scaling_global);
-        Self { embed_tokens, layers, norm, config, rope_local, rope_global }
+        Self { embed_tokens, layers, norm, config, rope_local, rope_global, packed: None }
     }
 
     /// The float type of the weights (and so of the activations).
@@ -62,7 +67,8 @@ impl Gemma3 {
         let step = StepInfo { pads: &cache.pads, q_start: cache.len };
         for (i, (layer, kv)) in self.layers.iter().zip(cache.layers.iter_mut()).enumerate() {
             let (rope, window) = if self.config.is_global(i) { (&global, None) } else { (&local, Some(self.config.sliding_window)) };
-            x = layer.forward(x, rope, window, &step, kv);
+            let packed = self.packed.as_deref().map(|p| &p.layers[i]);
+            x = layer.forward(x, rope, window, &step, kv, packed);
         }
         cache.len += t;
         self.norm.forward(x)
@@ -71,9 +77,14 @@ impl Gemma3 {
     /// The tied LM head: `[batch, seq, hidden] -> [batch, seq, vocab]`.
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         let [b, t, d] = hidden.dims();
-        let logits = self.embed_tokens.logits(hidden.reshape([b * t, d]));
-        let vocab = logits.dims()[1];
-        let logits = logits.reshape([b, t, vocab]);
+        let logits = match self.packed.as_deref().and_then(|p| p.lm_head.as_ref()) {
+            Some(head) => packed_matmul(head, hidden),
+            None => {
+                let logits = self.embed_tokens.logits(hidden.reshape([b * t, d]));
+                let vocab = logits.dims()[1];
+                logits.reshape([b, t, vocab])
+            }
+        };
         match self.config.final_logit_softcapping {
             Some(cap) => logits.div_scalar(cap).tanh().mul_scalar(cap),
             None => logits,

@@ -18,6 +18,7 @@ pub mod gguf;
 pub mod host;
 pub mod kv_cache;
 pub mod packed;
+pub mod packed_inference;
 pub mod paths;
 pub mod rms_norm;
 pub mod rope;

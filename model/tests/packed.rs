@@ -5,7 +5,7 @@ use model::packed::{PackedFormat, PackedMatrix};
 use model::paths;
 
 #[test]
-fn q8_0_token_embedding_is_taken_exactly_and_multiplies_as_the_lm_head() {
+fn packed_q8_0_token_embedding_is_exact_and_multiplies_as_the_lm_head() {
     let Some(path) = paths::real_model_for_tests() else { return };
     let file = GgufFile::open(&path).unwrap();
     let info = file.tensor("token_embd.weight").unwrap();

@@ -28,3 +28,8 @@ pub fn ifeval_dir(data_dir: &Path) -> PathBuf {
 pub fn ifeval_input_data(data_dir: &Path) -> PathBuf {
     ifeval_dir(data_dir).join("input_data.jsonl")
 }
+
+/// WikiText-2 (raw) test set: `<data-dir>/data/wikitext-2/wiki.test.raw`.
+pub fn wikitext2_test(data_dir: &Path) -> PathBuf {
+    data_dir.join("data/wikitext-2/wiki.test.raw")
+}

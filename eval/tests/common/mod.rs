@@ -27,3 +27,27 @@ pub fn scratch_dir(test: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
 }
+
+/// `<data-dir>/fixtures/gemma3-270m/<name>`, parsed as JSON.
+pub fn fixture_json(name: &str) -> serde_json::Value {
+    let path = data_dir().join("fixtures/gemma3-270m").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (set GEMMA_DATA_DIR)", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A JSON array of token ids.
+pub fn ids(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array()
+        .expect("an array of ids")
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
+}
+
+/// The tokenizer beside the real model (the caller has checked the model exists).
+pub fn tokenizer(model: &Path) -> model::GemmaTokenizer {
+    let path =
+        model::paths::resolve_tokenizer(model, None).expect("tokenizer.json beside the model");
+    model::GemmaTokenizer::from_file(&path).unwrap()
+}

@@ -1,0 +1,223 @@
+//! `eval ifeval`: generate IFEval responses with the model, then score them.
+//!
+//! Decoding follows lm-eval's `ifeval` task: greedy, no stop strings besides the model's stop
+//! ids (`<eos>`, `<end_of_turn>`), at most 1280 new tokens, the chat template with one
+//! `<bos>`. Responses are appended to `responses.jsonl` as each batch finishes, so a rerun
+//! with the same output folder resumes.
+
+pub mod prompt;
+pub mod record;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use model::generate::{GenerationConfig, generate_batch};
+use model::{Gemma3, GemmaTokenizer};
+use serde_json::{Map, Value, json};
+
+use crate::ifeval::{self, InputExample, Report, io::python_json};
+use crate::progress;
+use crate::run_dir::{self, JsonlLog};
+pub use prompt::{ChatTemplate, prompt_ids};
+pub use record::ResponseRecord;
+
+/// The responses file inside the output folder (Google's `input_response_data` format plus
+/// extra fields).
+pub const RESPONSES_FILE: &str = "responses.jsonl";
+
+/// lm-eval's `max_gen_toks` for IFEval.
+pub const DEFAULT_MAX_NEW_TOKENS: usize = 1280;
+
+#[derive(Clone, Debug)]
+pub struct IfevalRunConfig {
+    pub output_dir: PathBuf,
+    /// Prompts generated together (left-padded).
+    pub batch_size: usize,
+    pub max_new_tokens: usize,
+    pub chat_template: ChatTemplate,
+    /// What identifies the model run (model hash, backend, dtype, ...): resuming a folder
+    /// started with another identity is refused.
+    pub identity: Value,
+}
+
+/// The responses of a run, this invocation's share and its pace.
+#[derive(Clone, Debug)]
+pub struct GenerationSummary {
+    /// One per input, in input order.
+    pub records: Vec<ResponseRecord>,
+    /// Prompts answered by an earlier invocation.
+    pub resumed: usize,
+    pub generated_prompts: usize,
+    pub generated_tokens: usize,
+    pub generation_secs: f64,
+}
+
+impl GenerationSummary {
+    pub fn tokens_per_sec(&self) -> f64 {
+        progress::per_sec(self.generated_tokens, self.generation_secs)
+    }
+}
+
+impl IfevalRunConfig {
+    fn settings(&self) -> Value {
+        json!({
+            "identity": self.identity,
+            "decoding": "greedy",
+            "max_new_tokens": self.max_new_tokens,
+            "chat_template": self.chat_template,
+        })
+    }
+}
+
+/// Generates a response for every input that `cfg.output_dir` does not hold yet.
+pub fn generate_responses(
+    model: &Gemma3,
+    tokenizer: &GemmaTokenizer,
+    inputs: &[InputExample],
+    cfg: &IfevalRunConfig,
+) -> Result<GenerationSummary> {
+    if cfg.batch_size == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    run_dir::check_settings(&cfg.output_dir, &cfg.settings())?;
+    let (mut log, mut done) = open_responses(cfg, inputs)?;
+    let resumed = inputs.iter().filter(|i| done.contains_key(&i.key)).count();
+    let pending: Vec<&InputExample> = inputs
+        .iter()
+        .filter(|i| !done.contains_key(&i.key))
+        .collect();
+
+    let gen_cfg = GenerationConfig {
+        max_new_tokens: cfg.max_new_tokens,
+        ..Default::default()
+    };
+    let bar = progress::bar(inputs.len(), resumed, "prompts");
+    let start = Instant::now();
+    let mut tokens = 0usize;
+    for batch in pending.chunks(cfg.batch_size) {
+        let prompts = batch
+            .iter()
+            .map(|i| prompt_ids(tokenizer, &i.prompt, cfg.chat_template))
+            .collect::<Result<Vec<_>>>()?;
+        let (generations, _) = generate_batch(model, None, &prompts, &gen_cfg, |_, _| {
+            tokens += 1;
+            bar.set_message(format!(
+                "{:.1} tok/s",
+                progress::per_sec(tokens, start.elapsed().as_secs_f64())
+            ));
+        })
+        .with_context(|| format!("generating for prompt key {}", batch[0].key))?;
+        for ((input, ids), generation) in batch.iter().zip(&prompts).zip(generations) {
+            let record =
+                ResponseRecord::new(input.key, &input.prompt, ids.len(), generation, tokenizer)?;
+            log.append(&python_json(&record))?;
+            done.insert(input.key, record);
+        }
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(GenerationSummary {
+        records: inputs
+            .iter()
+            .map(|i| done.remove(&i.key).expect("every input was answered"))
+            .collect(),
+        resumed,
+        generated_prompts: pending.len(),
+        generated_tokens: tokens,
+        generation_secs: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The responses an earlier invocation finished, by key. A record whose key names another
+/// prompt text than the inputs, or a key seen twice, means the folder belongs to other data;
+/// records for keys beyond the inputs (a run with a larger `--limit`) are kept but unused.
+fn open_responses(
+    cfg: &IfevalRunConfig,
+    inputs: &[InputExample],
+) -> Result<(JsonlLog, HashMap<i64, ResponseRecord>)> {
+    let mut prompts: HashMap<i64, &str> = HashMap::new();
+    if let Some(twice) = inputs
+        .iter()
+        .find(|i| prompts.insert(i.key, &i.prompt).is_some())
+    {
+        bail!("the input data has prompt key {} twice", twice.key);
+    }
+    let (log, records) = JsonlLog::open::<ResponseRecord>(&cfg.output_dir.join(RESPONSES_FILE))?;
+    let mut done = HashMap::new();
+    for (line, record) in records {
+        let at = || format!("{}:{line}", log.path().display());
+        if prompts
+            .get(&record.key)
+            .is_some_and(|p| *p != record.prompt)
+        {
+            bail!(
+                "{}: key {} has another prompt than the input data; use another output folder",
+                at(),
+                record.key
+            );
+        }
+        if let Some(previous) = done.insert(record.key, record) {
+            bail!("{}: key {} appears twice", at(), previous.key);
+        }
+    }
+    Ok((log, done))
+}
+
+/// Generates what is missing, scores every input, and writes Google's
+/// `eval_results_{strict,loose}.jsonl` plus `report.json` and `report.md` into the output
+/// folder. `metadata` (model, backend, …) goes into the report with the generation settings
+/// and this invocation's pace added.
+pub fn run(
+    model: &Gemma3,
+    tokenizer: &GemmaTokenizer,
+    inputs: &[InputExample],
+    cfg: &IfevalRunConfig,
+    mut metadata: Map<String, Value>,
+) -> Result<(Report, GenerationSummary)> {
+    let start = Instant::now();
+    let summary = generate_responses(model, tokenizer, inputs, cfg)?;
+    let responses: Vec<_> = summary
+        .records
+        .iter()
+        .map(ResponseRecord::response_example)
+        .collect();
+    let evaluation = ifeval::evaluate(inputs, &responses)?;
+    metadata.insert(
+        "generation".into(),
+        json!({
+            "decoding": "greedy",
+            "max_new_tokens": cfg.max_new_tokens,
+            "stop_ids": GenerationConfig::default().stop_ids,
+            "stop_strings": [],
+            "chat_template": cfg.chat_template,
+            "batch_size": cfg.batch_size,
+            "response": "generated ids before the stop id, decoded with skip_special_tokens=true (lm-eval)",
+        }),
+    );
+    metadata.insert(
+        "this_invocation".into(),
+        json!({
+            "prompts_resumed": summary.resumed,
+            "prompts_generated": summary.generated_prompts,
+            "generated_tokens": summary.generated_tokens,
+            "generation_secs": summary.generation_secs,
+            "tokens_per_sec": summary.tokens_per_sec(),
+            "wall_secs": start.elapsed().as_secs_f64(),
+        }),
+    );
+    metadata.insert(
+        "generated_tokens_all_prompts".into(),
+        summary
+            .records
+            .iter()
+            .map(|r| r.generated_ids.len())
+            .sum::<usize>()
+            .into(),
+    );
+    let report = Report::new(&evaluation, Value::Object(metadata));
+    ifeval::write_results(&cfg.output_dir, &evaluation, &report)
+        .with_context(|| format!("writing results to {}", cfg.output_dir.display()))?;
+    Ok((report, summary))
+}

@@ -1,1 +1,28 @@
-fn main() {}
+//! `experiments`: research runs over the model. `experiments quantization` is the study of
+//! precision against accuracy, memory and speed.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "experiments", version, about = "Research runs over Gemma 3 270M")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Each precision (f32, bf16, int8, int4, int2; simulated or packed; embedding quantized
+    /// or not) against PPL, KLD, IFEval, weight bytes and tok/s. Resumable.
+    Quantization(experiments::cli::QuantizationArgs),
+}
+
+fn main() {
+    let result = match Cli::parse().command {
+        Command::Quantization(args) => experiments::cli::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -38,7 +38,7 @@ pub struct BenchReport {
 }
 
 /// A fixed, tokenizer-independent-length text: repeated prose cut to `n` tokens.
-fn fixed_prompt(tok: &GemmaTokenizer, n: usize) -> anyhow::Result<Vec<u32>> {
+pub fn fixed_prompt(tok: &GemmaTokenizer, n: usize) -> anyhow::Result<Vec<u32>> {
     let para = "The lighthouse keeper climbed the spiral stairs each evening, trimmed the wick, and watched the ships pass along the rocky coast while the wind carried salt and the cries of gulls. ";
     let mut ids = tok.encode_prompt(&para.repeat(n / 30 + 2))?;
     ids.truncate(n);

@@ -30,6 +30,9 @@ pub struct ModelArgs {
     /// with the packed CPU kernels: faster decode, less memory, slightly different numbers.
     #[arg(long, value_enum)]
     pub packed: Option<PackedChoice>,
+    /// A LoRA adapter folder (PEFT layout, as `train` writes it) merged into the model at load.
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -70,6 +73,9 @@ impl ModelArgs {
         let tokenizer = GemmaTokenizer::from_file(&tokenizer_path)?;
         let start = Instant::now();
         let mut model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
+        if let Some(dir) = &self.adapter {
+            model = crate::weights::lora_adapter::load_adapter(model, dir)?;
+        }
         if let Some(p) = self.packed {
             model = model.into_packed(p.format(), true)?;
         }

@@ -17,6 +17,7 @@ pub mod generate;
 pub mod gguf;
 pub mod host;
 pub mod kv_cache;
+pub mod llama_cpp;
 pub mod packed;
 pub mod packed_inference;
 pub mod paths;

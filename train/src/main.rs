@@ -1,1 +1,34 @@
-fn main() {}
+//! `train`: fine-tune Gemma 3 (full or LoRA) from JSONL, generate and score the demo extraction
+//! task, merge adapters into standalone checkpoints.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "train", about = "Fine-tune Gemma 3 (full or LoRA) and measure it")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Fine-tune on JSONL (chat or prompt/completion records).
+    Finetune(Box<cli::finetune::FinetuneArgs>),
+    /// Write the demo task's train/valid/test splits (contact extraction to JSON).
+    GenData(cli::gen_data::GenDataArgs),
+    /// Score a model (and base + adapter) on an extraction test set: valid JSON, field exact match.
+    EvalTask(train::task::command::EvalTaskArgs),
+    /// Merge a LoRA adapter into its base and write an HF checkpoint.
+    Export(cli::export::ExportArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Finetune(args) => cli::finetune::run(*args),
+        Cmd::GenData(args) => cli::gen_data::run(args),
+        Cmd::EvalTask(args) => train::task::command::run(args),
+        Cmd::Export(args) => cli::export::run(args),
+    }
+}

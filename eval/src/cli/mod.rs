@@ -25,8 +25,14 @@ fn describe(
         .packed
         .and_then(|p| p.to_possible_value())
         .map(|v| v.get_name().to_owned());
+    let adapter = args
+        .adapter
+        .as_deref()
+        .map(provenance::model_identity)
+        .transpose()?;
     let identity = json!({
         "model_sha256": model["sha256"],
+        "adapter_sha256": adapter.as_ref().map(|a| a["sha256"].clone()),
         "backend": loaded.backend,
         "dtype": loaded.dtype,
         "packed": packed,
@@ -41,6 +47,7 @@ fn describe(
     meta.insert("backend".into(), loaded.backend.name().into());
     meta.insert("dtype".into(), loaded.dtype.name().into());
     meta.insert("packed".into(), identity["packed"].clone());
+    meta.insert("adapter".into(), adapter.into());
     meta.insert("load_secs".into(), loaded.load_secs.into());
     if let Value::Object(software) = provenance::software() {
         meta.extend(software);

@@ -83,6 +83,13 @@ enum Cmd {
         batch_sizes: Vec<usize>,
         #[arg(long, default_value_t = 3)]
         repeats: usize,
+        /// Threads for the CPU backends and kernels (rayon's pool) [default: every core].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Also run llama.cpp (llama-cpp-python, scripts/install-llama-cpp.sh) on the same GGUF,
+        /// token ids and thread count, and print the ratios.
+        #[arg(long)]
+        vs_llama_cpp: bool,
         #[arg(long)]
         json: bool,
     },
@@ -219,31 +226,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             std::fs::copy(&loaded.tokenizer_path, out.join(model::paths::TOKENIZER_FILE))?;
             eprintln!("wrote {} in {:.1}s", out.display(), start.elapsed().as_secs_f64());
         }
-        Cmd::Bench { model, prefill_tokens, decode_tokens, batch_sizes, repeats, json } => {
+        Cmd::Bench { model, prefill_tokens, decode_tokens, batch_sizes, repeats, threads, vs_llama_cpp, json } => {
+            if let Some(n) = threads {
+                rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+            }
             let loaded = load(&model)?;
             let cfg = model::bench::BenchConfig { prefill_tokens, decode_tokens, batch_sizes, repeats };
             let report = model::bench::run(&loaded.model, &loaded.tokenizer, &cfg)?;
-            if json {
-                println!("{}", serde_json::json!({"backend": loaded.backend, "dtype": loaded.dtype, "config": cfg, "report": report}));
+            let llama = if vs_llama_cpp {
+                let tok = &loaded.tokenizer;
+                let (long, short) = (model::bench::fixed_prompt(tok, prefill_tokens)?, model::bench::fixed_prompt(tok, 16)?);
+                model::llama_cpp::run(&loaded.model_path, report.threads, &long, &short, decode_tokens, repeats)?
             } else {
-                println!("backend {} ({}), {} threads", loaded.backend, loaded.dtype, report.threads);
-                println!("| prefill {prefill_tokens} tok/s | TTFT (16-token prompt) | decode tok/s | batched decode tok/s | weights | peak RSS |");
-                println!("|---|---|---|---|---|---|");
-                let batched: Vec<String> = report.batched_decode_tok_s.iter().map(|(b, t)| format!("b{b}: {t:.1}")).collect();
-                println!(
-                    "| {:.1} | {:.0} ms | {:.1} | {} | {:.0} MiB | {} |",
-                    report.prefill_tok_s,
-                    report.ttft_ms,
-                    report.decode_tok_s,
-                    batched.join(", "),
-                    report.weight_bytes as f64 / (1 << 20) as f64,
-                    report.peak_rss_bytes.map(|b| format!("{:.0} MiB", b as f64 / (1 << 20) as f64)).unwrap_or_default()
-                );
+                Err("not requested (--vs-llama-cpp)".to_string())
+            };
+            if json {
+                let llama = llama.as_ref().map_or_else(|why| serde_json::json!({"skipped": why}), |r| serde_json::json!(r));
+                println!("{}", serde_json::json!({"backend": loaded.backend, "dtype": loaded.dtype, "packed": model.packed.map(|p| format!("{p:?}")), "config": cfg, "report": report, "llama_cpp": llama}));
+            } else {
+                print_bench(&loaded, &report, prefill_tokens, &llama, vs_llama_cpp);
             }
         }
         Cmd::Inspect { model } => inspect(&model::paths::resolve_model(model.as_deref())?)?,
     }
     Ok(())
+}
+
+fn print_bench(loaded: &Loaded, r: &model::bench::BenchReport, prefill_tokens: usize, llama: &Result<model::llama_cpp::LlamaCppReport, String>, asked: bool) {
+    let mib = |b: usize| format!("{:.0} MiB", b as f64 / (1 << 20) as f64);
+    println!("backend {} ({}), {} threads", loaded.backend, loaded.dtype, r.threads);
+    println!("| | prefill {prefill_tokens} tok/s | TTFT (16-token prompt) | decode tok/s | batched decode tok/s | weights | peak RSS |");
+    println!("|---|---|---|---|---|---|---|");
+    let batched: Vec<String> = r.batched_decode_tok_s.iter().map(|(b, t)| format!("b{b}: {t:.1}")).collect();
+    let rss = r.peak_rss_bytes.map(mib).unwrap_or_default();
+    println!("| this project | {:.1} | {:.0} ms | {:.1} | {} | {} | {rss} |", r.prefill_tok_s, r.ttft_ms, r.decode_tok_s, batched.join(", "), mib(r.weight_bytes));
+    match llama {
+        Ok(l) => {
+            println!("| llama.cpp {} | {:.1} | {:.0} ms | {:.1} | | | {} |", l.llama_cpp_python, l.prefill_tok_s, l.ttft_ms, l.decode_tok_s, mib(l.peak_rss_bytes));
+            let ratio_rss = r.peak_rss_bytes.map(|b| format!("{:.2}x", b as f64 / l.peak_rss_bytes as f64)).unwrap_or_default();
+            println!("| ratio (this / llama.cpp) | {:.2}x | {:.2}x | {:.2}x | | | {ratio_rss} |", r.prefill_tok_s / l.prefill_tok_s, r.ttft_ms / l.ttft_ms, r.decode_tok_s / l.decode_tok_s);
+        }
+        Err(why) if asked => println!("llama.cpp skipped: {why}"),
+        Err(_) => {}
+    }
 }
 
 fn load(args: &ModelArgs) -> anyhow::Result<Loaded> {

@@ -5,6 +5,7 @@
 pub mod burnpack;
 mod gguf_source;
 pub mod hf_export;
+pub mod lora_adapter;
 mod safetensors_source;
 
 pub use gguf_source::GgufSource;

@@ -1,0 +1,194 @@
+//! The sweep: every variant measured in turn, each finished one appended to `results.jsonl`
+//! at once, so an interrupted study keeps what it finished and a rerun skips it. Inside a
+//! variant, perplexity chunks and IFEval responses resume too (the `eval` crate's run folders).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use eval::ifeval::InputExample;
+use eval::ifeval_run::{self, ChatTemplate, IfevalRunConfig};
+use eval::perplexity::{self, PerplexityConfig};
+use eval::run_dir::{self, JsonlLog};
+use model::bench::{self, BenchConfig};
+use model::{BackendKind, Gemma3, GemmaTokenizer, ModelDtype};
+use serde_json::{Map, Value, json};
+
+use crate::apply;
+use crate::record::{Metrics, Status, VariantResult};
+use crate::variant::{Execution, Format, REFERENCE, Variant};
+
+pub const RESULTS_FILE: &str = "results.jsonl";
+/// The reference's scored logits, the base of every KL divergence.
+pub const REFERENCE_LOGITS: &str = "reference-logits.bin";
+
+/// What to measure, and how much of it.
+#[derive(Clone, Debug)]
+pub struct StudyConfig {
+    pub out: PathBuf,
+    pub text_file: PathBuf,
+    pub n_ctx: usize,
+    /// WikiText-2 chunks for perplexity and KLD (0: skip).
+    pub ppl_chunks: usize,
+    /// IFEval prompts (empty: skip).
+    pub ifeval_inputs: Vec<InputExample>,
+    pub ifeval_max_new_tokens: usize,
+    pub ifeval_batch_size: usize,
+    /// Prefill and decode lengths of the speed measurement (0 decode tokens: skip).
+    pub prefill_tokens: usize,
+    pub decode_tokens: usize,
+}
+
+/// The reference model and where it came from.
+pub struct Base<'a> {
+    pub model: &'a Gemma3,
+    pub tokenizer: &'a GemmaTokenizer,
+    pub model_path: &'a Path,
+    /// Identifies the model file (its hash) in every run folder's settings.
+    pub model_identity: Value,
+    pub backend: BackendKind,
+}
+
+impl StudyConfig {
+    fn settings(&self, base: &Base) -> Value {
+        json!({
+            "model": base.model_identity,
+            "backend": base.backend,
+            "text_sha256": eval::provenance::sha256_file(&self.text_file).ok(),
+            "n_ctx": self.n_ctx,
+            "ppl_chunks": self.ppl_chunks,
+            "ifeval_prompts": self.ifeval_inputs.len(),
+            "ifeval_max_new_tokens": self.ifeval_max_new_tokens,
+            "prefill_tokens": self.prefill_tokens,
+            "decode_tokens": self.decode_tokens,
+        })
+    }
+}
+
+/// Measures every variant not finished in `cfg.out` and returns all results in `variants` order.
+pub fn run(base: &Base, variants: &[Variant], cfg: &StudyConfig) -> Result<Vec<VariantResult>> {
+    run_dir::check_settings(&cfg.out, &cfg.settings(base))?;
+    let (mut log, earlier) = JsonlLog::open::<VariantResult>(&cfg.out.join(RESULTS_FILE))?;
+    let mut results = Vec::new();
+    for (i, variant) in variants.iter().enumerate() {
+        let done = earlier.iter().rev().map(|(_, r)| r).find(|r| r.variant.name == variant.name && r.status != Status::Failed);
+        if let Some(done) = done {
+            println!("[{}/{}] {}: {:?} in an earlier run, kept", i + 1, variants.len(), variant.name, done.status);
+            results.push(done.clone());
+            continue;
+        }
+        println!("[{}/{}] {}: {}", i + 1, variants.len(), variant.name, variant.describe());
+        let start = Instant::now();
+        // Burn panics on some schemes a backend lacks; one variant's panic must not end the sweep.
+        let outcome = catch_unwind(AssertUnwindSafe(|| measure(base, variant, cfg)))
+            .unwrap_or_else(|panic| Err(anyhow::anyhow!("panicked: {}", panic_message(&panic))));
+        let secs = start.elapsed().as_secs_f64();
+        let result = match outcome {
+            Ok(Outcome::Measured(metrics)) => VariantResult { variant: variant.clone(), execution: variant.describe(), status: Status::Ok, reason: None, metrics, secs },
+            Ok(Outcome::Unsupported(reason)) => VariantResult::not_run(variant, Status::Unsupported, reason, secs),
+            Err(e) => VariantResult::not_run(variant, Status::Failed, format!("{e:#}"), secs),
+        };
+        match &result.reason {
+            Some(reason) => println!("  {:?}: {reason}", result.status),
+            None => println!("  done in {secs:.0} s"),
+        }
+        log.append(&serde_json::to_string(&result)?)?;
+        results.push(result);
+    }
+    Ok(results)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "(no message)".into())
+}
+
+enum Outcome {
+    Measured(Metrics),
+    Unsupported(String),
+}
+
+/// The variant's model, or why this backend cannot have it.
+fn variant_model(base: &Base, variant: &Variant) -> Result<std::result::Result<Gemma3, String>> {
+    let device = base.model.device();
+    let float = |dtype: ModelDtype| -> Result<std::result::Result<Gemma3, String>> {
+        if let Err(e) = dtype.check(base.backend, &device) {
+            return Ok(Err(format!("{e:#}")));
+        }
+        Ok(Ok(model::weights::load_model(base.model_path, &device, dtype.burn())?))
+    };
+    match (variant.format, variant.execution) {
+        (Format::F32, _) => Ok(Ok(base.model.clone())),
+        (Format::Bf16, _) => float(ModelDtype::Bf16),
+        (Format::F16, _) => float(ModelDtype::F16),
+        (_, Execution::Simulated) if !BackendKind::Flex.compiled() => {
+            Ok(Err("simulated quantization uses Burn's flex backend, which this binary was built without".into()))
+        }
+        _ => Ok(Ok(apply::quantize(base.model, variant)?)),
+    }
+}
+
+fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome> {
+    let model = match variant_model(base, variant)? {
+        Ok(m) => m,
+        Err(reason) => return Ok(Outcome::Unsupported(reason)),
+    };
+    let dir = cfg.out.join("variants").join(&variant.name);
+    let identity = json!({"model": base.model_identity, "backend": base.backend, "variant": variant});
+    let mut m = Metrics {
+        bits_per_weight: Some(variant.bits_per_weight(&apply::weight_counts(&model))),
+        resident_weight_bytes: Some(bench::weight_bytes(&model)),
+        ..Default::default()
+    };
+    if cfg.ppl_chunks > 0 {
+        let reference = variant.name == REFERENCE;
+        let logits = cfg.out.join(REFERENCE_LOGITS);
+        let ppl_cfg = PerplexityConfig {
+            max_chunks: Some(cfg.ppl_chunks),
+            n_ctx: cfg.n_ctx,
+            save_logits: reference.then(|| logits.clone()),
+            kld_base: (!reference).then_some(logits),
+            output_dir: Some(dir.join("perplexity")),
+            identity: identity.clone(),
+            ..PerplexityConfig::new(cfg.text_file.clone())
+        };
+        println!("  perplexity: {} chunks of {}", cfg.ppl_chunks, cfg.n_ctx);
+        let r = perplexity::run(&model, base.tokenizer, &ppl_cfg).context("perplexity")?;
+        (m.ppl, m.ppl_stderr) = (Some(r.ppl.ppl), Some(r.ppl.ppl_stderr));
+        if let Some(k) = r.kld {
+            m.kld_mean = Some(k.kld_mean.value);
+            m.kld_median = Some(k.kld_median);
+            m.kld_p99 = Some(k.kld_p99);
+            m.kld_p99_9 = Some(k.kld_p99_9);
+            m.kld_max = Some(k.kld_max);
+            m.same_top_p = Some(k.same_top_p.value);
+            m.delta_p_rms = Some(k.delta_p_rms.value);
+            m.ln_ppl_ratio = Some(k.ln_ppl_ratio.value);
+        }
+    }
+    if !cfg.ifeval_inputs.is_empty() {
+        let run_cfg = IfevalRunConfig {
+            output_dir: dir.join("ifeval"),
+            batch_size: cfg.ifeval_batch_size,
+            max_new_tokens: cfg.ifeval_max_new_tokens,
+            chat_template: ChatTemplate::Auto,
+            identity: identity.clone(),
+        };
+        println!("  IFEval: {} prompts, up to {} new tokens", cfg.ifeval_inputs.len(), cfg.ifeval_max_new_tokens);
+        let mut meta = Map::new();
+        meta.insert("variant".into(), serde_json::to_value(variant)?);
+        let (report, _) = ifeval_run::run(&model, base.tokenizer, &cfg.ifeval_inputs, &run_cfg, meta).context("IFEval")?;
+        let a = &report.accuracy;
+        m.ifeval_prompt_strict = Some(a.prompt_level_strict_acc);
+        m.ifeval_inst_strict = Some(a.inst_level_strict_acc);
+        m.ifeval_prompt_loose = Some(a.prompt_level_loose_acc);
+        m.ifeval_inst_loose = Some(a.inst_level_loose_acc);
+    }
+    if cfg.decode_tokens > 0 {
+        println!("  speed: prefill {} tokens, decode {}", cfg.prefill_tokens, cfg.decode_tokens);
+        let bench_cfg = BenchConfig { prefill_tokens: cfg.prefill_tokens, decode_tokens: cfg.decode_tokens, batch_sizes: vec![], repeats: 1 };
+        let r = bench::run(&model, base.tokenizer, &bench_cfg).context("speed")?;
+        (m.prefill_tok_s, m.decode_tok_s) = (Some(r.prefill_tok_s), Some(r.decode_tok_s));
+    }
+    Ok(Outcome::Measured(m))
+}

@@ -1,0 +1,5 @@
+//! The subcommands of the `train` binary.
+
+pub mod export;
+pub mod finetune;
+pub mod gen_data;

@@ -1,0 +1,11 @@
+//! From JSONL files to padded batches: records, tokenized examples, splits, batches.
+
+pub mod batch;
+pub mod encode;
+pub mod jsonl;
+pub mod order;
+pub mod split;
+
+pub use batch::Batch;
+pub use encode::Example;
+pub use jsonl::Record;

@@ -1,0 +1,15 @@
+//! Fine-tuning Gemma 3 (full or LoRA) from JSONL, with checkpoints that resume exactly, merged
+//! or adapter-only export, and a demo extraction task with its scorer.
+
+pub mod adapter;
+pub mod checkpoint;
+pub mod clip;
+pub mod data;
+pub mod export;
+pub mod lora;
+pub mod loss;
+pub mod method;
+pub mod metrics;
+pub mod schedule;
+pub mod task;
+pub mod trainer;

@@ -14,3 +14,14 @@ pub fn to_vec<const D: usize>(t: Tensor<D>) -> anyhow::Result<Vec<f32>> {
     let data = t.try_into_data().map_err(|e| anyhow::anyhow!("reading a tensor from the device failed: {e:?}"))?;
     data.convert::<f32>().try_into_vec::<f32>().map_err(|e| anyhow::anyhow!("tensor data is not f32: {e:?}"))
 }
+
+/// Row-major `[rows, cols] -> [cols, rows]`.
+pub fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; values.len()];
+    for (r, row) in values.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
+}

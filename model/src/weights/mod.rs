@@ -78,7 +78,7 @@ pub fn build(cfg: &Gemma3Config, src: Option<&dyn WeightSource>, device: &Device
     // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
     let linear = |name: &str, out: usize, inp: usize| -> anyhow::Result<Linear> {
         let w = match get(name, &[out, inp])? {
-            Some(v) => Tensor::from_data(TensorData::new(transpose(&v, out, inp), [inp, out]), opts),
+            Some(v) => Tensor::from_data(TensorData::new(crate::host::transpose(&v, out, inp), [inp, out]), opts),
             None => Tensor::empty([inp, out], opts),
         };
         Ok(Linear { weight: Param::from_tensor(w), bias: None })
@@ -119,15 +119,4 @@ pub fn build(cfg: &Gemma3Config, src: Option<&dyn WeightSource>, device: &Device
         .collect::<anyhow::Result<Vec<_>>>()?;
     let final_norm = norm("model.norm.weight", d)?;
     Ok(Gemma3::new(cfg.clone(), embed_tokens, layers, final_norm))
-}
-
-/// Row-major `[rows, cols] -> [cols, rows]`.
-fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; values.len()];
-    for (r, row) in values.chunks_exact(cols).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            out[c * rows + r] = v;
-        }
-    }
-    out
 }

@@ -2,7 +2,7 @@
 """llama.cpp's side of `gemma bench --vs-llama-cpp`: the same GGUF, the same token ids (read as
 JSON from stdin), the same thread count. Prints one JSON object: prefill tok/s (last logits only),
 time to first token, decode tok/s (greedy, batch 1), peak RSS. Exit code 3 when llama_cpp is absent."""
-import json, resource, sys, time, argparse
+import json, sys, time, argparse
 
 p = argparse.ArgumentParser()
 p.add_argument("--model", required=True)
@@ -21,6 +21,11 @@ req = json.load(sys.stdin)
 long_ids, short_ids = req["prefill_ids"], req["short_ids"]
 llm = llama_cpp.Llama(model_path=a.model, n_ctx=2048, n_batch=512, n_ubatch=512, n_threads=a.threads,
                       n_threads_batch=a.threads, logits_all=False, verbose=False)
+
+def peak_rss():
+    # VmHWM, not getrusage: ru_maxrss survives fork+exec and would report the parent's peak.
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
 
 def prefill(ids):
     llm.reset()
@@ -47,5 +52,5 @@ print(json.dumps({
     "prefill_tok_s": len(long_ids) / pre,
     "ttft_ms": ttft * 1e3,
     "decode_tok_s": a.decode_tokens / dec,
-    "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    "peak_rss_bytes": peak_rss(),
 }))

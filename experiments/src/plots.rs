@@ -67,6 +67,15 @@ fn span(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
     (lo - margin, hi + margin)
 }
 
+/// Axis numbers that fit the label area: 1e11 rather than 100000000000.0.
+fn compact(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e5).contains(&v.abs()) {
+        format!("{v:.0e}")
+    } else {
+        format!("{v:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing: {e:?}")
 }
@@ -85,28 +94,44 @@ where
         .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, y_range)
         .map_err(err)?;
-    chart.configure_mesh().x_desc("bits per weight").y_desc(y_desc).label_style(("sans-serif", 13)).draw().map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("bits per weight")
+        .y_desc(y_desc)
+        .y_label_formatter(&|v| compact(*v))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
     for s in series {
         let color = s.color;
+        // The label sits beside its point, not on it.
+        let point = |(x, y, label): &(f64, f64, String)| {
+            EmptyElement::at((*x, *y)) + Circle::new((0, 0), 4, color.filled()) + Text::new(label.clone(), (6, -14), ("sans-serif", 11).into_font().color(&color))
+        };
         chart
-            .draw_series(s.points.iter().map(|(x, y, _)| Circle::new((*x, *y), 4, color.filled())))
+            .draw_series(s.points.iter().map(point))
             .map_err(err)?
             .label(s.name.as_str())
             .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
-        chart
-            .draw_series(s.points.iter().map(|(x, y, label)| Text::new(label.clone(), (*x, *y), ("sans-serif", 11).into_font().color(&color))))
-            .map_err(err)?;
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font(("sans-serif", 12)).draw().map_err(err)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperMiddle)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(err)?;
     Ok(())
 }
 
 fn ppl_kld<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, results: &[VariantResult]) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let (left, right) = root.split_horizontally(root.dim_in_pixel().0 / 2);
+    // Log scales: a broken variant (int2) can be ten decades above the rest.
     let ppl = by_execution(results, |m| m.ppl);
-    let (y0, y1) = span(ppl.iter().flat_map(|s| s.points.iter().map(|p| p.1)), 0.1);
-    chart(&left, "WikiText-2 perplexity", "PPL", y0..y1, &ppl)?;
+    let (p0, p1) = ppl.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold((f64::INFINITY, 0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    chart(&left, "WikiText-2 perplexity", "PPL (log scale)", (p0 / 1.5..p1 * 1.5).log_scale(), &ppl)?;
     // The reference has no KLD against itself; the rest span decades.
     let kld = by_execution(results, |m| m.kld_mean.filter(|k| *k > 0.0));
     if !kld.is_empty() {

@@ -84,13 +84,49 @@ pub struct BackendProbe {
     pub dtypes: Vec<&'static str>,
     /// Max |Δ| of a small matmul against a host f64 reference: proof that it computes.
     pub matmul_error: Option<f64>,
+    /// Burn quantization schemes that round-trip a small tensor on this device.
+    pub quantization: Vec<&'static str>,
     pub error: Option<String>,
+}
+
+/// Which of Burn's quantization schemes work on `device`: quantize a small tensor, dequantize,
+/// and compare. Backends without a scheme panic (`unimplemented!`), so each try is caught, with
+/// the panic message silenced. cubecl backends get the packed u32 store: their native store
+/// fails on lavapipe and leaves the device unusable.
+fn probe_quantization(kind: BackendKind, device: &Device) -> Vec<&'static str> {
+    use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue, ScaleDtype};
+    let store = if matches!(kind, BackendKind::Wgpu | BackendKind::Cuda) { QuantStore::PackedU32(0) } else { QuantStore::Native };
+    let base = QuantScheme::default().with_store(store);
+    let schemes = [
+        ("int8 per tensor", base.with_value(QuantValue::Q8S).per_tensor(ScaleDtype::F32), 0.02),
+        ("int8 block 32", base.with_value(QuantValue::Q8S).per_block([32], ScaleDtype::F32), 0.02),
+        ("int4 block 32", base.with_value(QuantValue::Q4S).per_block([32], ScaleDtype::F32), 0.2),
+    ];
+    let values: Vec<f32> = (0..128).map(|i| ((i * 37 % 64) as f32 - 32.0) / 32.0).collect();
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let works: Vec<&'static str> = schemes
+        .into_iter()
+        .filter(|(_, scheme, tolerance)| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let t = Tensor::<2>::from_data(TensorData::new(values.clone(), [2, 64]), device);
+                let back = crate::host::to_vec(t.quantize_dynamic(scheme).dequantize()).ok()?;
+                Some(values.iter().zip(&back).all(|(a, b)| (a - b).abs() <= *tolerance))
+            }))
+            .ok()
+            .flatten()
+            .unwrap_or(false)
+        })
+        .map(|(name, _, _)| name)
+        .collect();
+    std::panic::set_hook(hook);
+    works
 }
 
 impl BackendKind {
     /// Opens the device and runs a small matmul, reporting instead of failing.
     pub fn probe(self) -> BackendProbe {
-        let mut p = BackendProbe { backend: self, compiled: self.compiled(), device: None, dtypes: vec![], matmul_error: None, error: None };
+        let mut p = BackendProbe { backend: self, compiled: self.compiled(), device: None, dtypes: vec![], matmul_error: None, quantization: vec![], error: None };
         let device = match self.device() {
             Ok(d) => d,
             Err(e) => {
@@ -120,6 +156,7 @@ impl BackendKind {
             }
             Err(e) => p.error = Some(e.to_string()),
         }
+        p.quantization = probe_quantization(self, &device);
         p
     }
 }

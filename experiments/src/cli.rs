@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::Args;
 use eval::data_dir::{self, DATA_DIR_ENV};
-use eval::ifeval::{InputExample, io::read_jsonl};
+use eval::ifeval::{InputExample, io::read_inputs};
 use eval::ifeval_run::DEFAULT_MAX_NEW_TOKENS;
 use model::cli::ModelArgs;
 use model::ModelDtype;
@@ -59,7 +59,7 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
     }
     let variants = variant::parse_list(&args.variants)?;
     let data = args.data_dir.clone().unwrap_or_else(data_dir::data_dir);
-    let mut inputs: Vec<InputExample> = if args.ifeval_limit > 0 { read_jsonl(&data_dir::ifeval_input_data(&data))? } else { Vec::new() };
+    let mut inputs: Vec<InputExample> = if args.ifeval_limit > 0 { read_inputs(&data_dir::ifeval_input_data(&data))? } else { Vec::new() };
     inputs.truncate(args.ifeval_limit);
     let loaded = args.model.load()?;
     println!("reference: {} on {} (loaded in {:.1} s)", loaded.model_path.display(), loaded.backend, loaded.load_secs);

@@ -177,7 +177,8 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
         println!("  IFEval: {} prompts, up to {} new tokens", cfg.ifeval_inputs.len(), cfg.ifeval_max_new_tokens);
         let mut meta = Map::new();
         meta.insert("variant".into(), serde_json::to_value(variant)?);
-        let (report, _) = ifeval_run::run(&model, base.tokenizer, &cfg.ifeval_inputs, &run_cfg, meta).context("IFEval")?;
+        let folder = run_cfg.open(&cfg.ifeval_inputs).context("IFEval")?;
+        let (report, _) = ifeval_run::run(&model, base.tokenizer, &cfg.ifeval_inputs, &run_cfg, folder, meta).context("IFEval")?;
         let a = &report.accuracy;
         m.ifeval_prompt_strict = Some(a.prompt_level_strict_acc);
         m.ifeval_inst_strict = Some(a.inst_level_strict_acc);

@@ -64,7 +64,10 @@ impl BackendKind {
             #[cfg(feature = "flex")]
             Self::Flex => Device::flex(),
             #[cfg(feature = "wgpu")]
-            Self::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            Self::Wgpu => {
+                native_graphics_api()?;
+                Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
+            }
             #[cfg(feature = "tch")]
             Self::Tch => Device::libtorch(),
             #[cfg(feature = "cuda")]
@@ -73,6 +76,43 @@ impl BackendKind {
             _ => unreachable!("compiled() checked the feature"),
         })
     }
+}
+
+/// Fails fast unless wgpu has an adapter on Vulkan, Metal or DX12. Without one, Burn's wgpu
+/// falls back to OpenGL, which on Mesa's llvmpipe deadlocks ("Could not lock adapter context").
+/// Asked once per process, before any Burn device exists: the Vulkan loader crashes when
+/// instances are created on several threads at once.
+#[cfg(feature = "wgpu")]
+fn native_graphics_api() -> anyhow::Result<()> {
+    static FOUND: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let backends = wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12;
+            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+                backends,
+                ..wgpu::InstanceDescriptor::new_without_display_handle()
+            });
+            let adapters = futures_lite::future::block_on(instance.enumerate_adapters(backends));
+            if adapters.is_empty() {
+                Err("backend wgpu: no Vulkan adapter (nor Metal or DX12); install Mesa's Vulkan driver \
+                     (`apt-get install mesa-vulkan-drivers libvulkan1`) or a GPU driver, or use --backend flex"
+                    .to_string())
+            } else {
+                Ok(())
+            }
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+/// The adapter's name on cubecl backends (`Device::identity` exists only there), else the backend's.
+fn device_name(kind: BackendKind, device: &Device) -> String {
+    #[cfg(any(feature = "wgpu", feature = "cuda"))]
+    if let Some(id) = device.identity() {
+        return id.name;
+    }
+    let _ = device;
+    kind.name().to_string()
 }
 
 /// What `gemma backends` prints for one backend.
@@ -134,7 +174,7 @@ impl BackendKind {
                 return p;
             }
         };
-        p.device = Some(device.identity().map_or_else(|| self.name().to_string(), |id| id.name));
+        p.device = Some(device_name(self, &device));
         p.dtypes = [(DType::F32, "f32"), (DType::BF16, "bf16"), (DType::F16, "f16")]
             .into_iter()
             .filter(|(d, _)| device.supports_dtype(*d))

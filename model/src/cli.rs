@@ -50,6 +50,13 @@ impl PackedChoice {
     }
 }
 
+/// The files a run will read, found and checked (the tokenizer loaded) before any weight is read.
+pub struct ModelFiles {
+    pub model_path: PathBuf,
+    pub tokenizer_path: PathBuf,
+    pub tokenizer: GemmaTokenizer,
+}
+
 /// A model ready to run, with where it came from.
 pub struct Loaded {
     pub model: Gemma3,
@@ -63,14 +70,28 @@ pub struct Loaded {
 }
 
 impl ModelArgs {
-    pub fn load(&self) -> anyhow::Result<Loaded> {
+    /// Checks the backend and dtype, finds the model file and loads the tokenizer, reading no
+    /// weights: the cheap checks a command makes before its expensive work.
+    pub fn resolve(&self) -> anyhow::Result<ModelFiles> {
         let device = self.backend.device()?;
         self.dtype.check(self.backend, &device)?;
-        let model_path = paths::resolve_model(self.model.as_deref())?;
+        let model_path = paths::resolve_or_fetch_model(self.model.as_deref())?;
         let tokenizer_path = paths::resolve_tokenizer(&model_path, self.tokenizer.as_deref()).with_context(|| {
             format!("no tokenizer.json beside {} or in the cache; fetch it with `{}` or pass --tokenizer", model_path.display(), paths::FETCH_COMMAND)
         })?;
         let tokenizer = GemmaTokenizer::from_file(&tokenizer_path)?;
+        Ok(ModelFiles { model_path, tokenizer_path, tokenizer })
+    }
+
+    pub fn load(&self) -> anyhow::Result<Loaded> {
+        let files = self.resolve()?;
+        self.load_files(files)
+    }
+
+    /// Loads what [`ModelArgs::resolve`] found.
+    pub fn load_files(&self, files: ModelFiles) -> anyhow::Result<Loaded> {
+        let ModelFiles { model_path, tokenizer_path, tokenizer } = files;
+        let device = self.backend.device()?;
         let start = Instant::now();
         let mut model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
         if let Some(dir) = &self.adapter {

@@ -38,6 +38,29 @@ pub fn resolve_model(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The default model for a command: `--model`, `$GEMMA_MODEL`, else the cache, filled by
+/// running `scripts/fetch-model.sh` first when it is empty (so every command fetches what it
+/// needs). Tests use [`real_model_for_tests`], which never downloads.
+pub fn resolve_or_fetch_model(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let missing = match resolve_model(explicit) {
+        Ok(path) => return Ok(path),
+        Err(e) => e,
+    };
+    let script = workspace_root().join(FETCH_COMMAND);
+    if explicit.is_some() || std::env::var_os("GEMMA_MODEL").is_some() || !script.is_file() {
+        return Err(missing);
+    }
+    eprintln!("{missing}\nfetching it: {}", script.display());
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", script.display()))?;
+    if !status.success() {
+        anyhow::bail!("{} failed ({status}); {missing}", script.display());
+    }
+    resolve_model(None)
+}
+
 /// The tokenizer.json next to the model, else in the cache.
 pub fn resolve_tokenizer(model: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::score::{input_data_path, print_headline};
 use crate::data_dir::DATA_DIR_ENV;
-use crate::ifeval::{InputExample, io::read_jsonl};
+use crate::ifeval::{InputExample, io::read_inputs};
 use crate::ifeval_run::{
     self, ChatTemplate, DEFAULT_MAX_NEW_TOKENS, IfevalRunConfig, RESPONSES_FILE,
 };
@@ -44,11 +44,13 @@ pub struct IfevalArgs {
 }
 
 pub fn run(args: IfevalArgs) -> Result<()> {
+    // Everything that can be wrong is checked before the model loads: the input data (every
+    // instruction id and kwarg), the backend, the model files and the output folder.
     let input_path = input_data_path(args.input_data, args.data_dir);
-    let mut inputs: Vec<InputExample> = read_jsonl(&input_path)?;
+    let mut inputs: Vec<InputExample> = read_inputs(&input_path)?;
     inputs.truncate(args.limit.unwrap_or(usize::MAX));
-    let loaded = args.model.load()?;
-    let (identity, mut metadata) = super::describe("ifeval", &args.model, &loaded)?;
+    let files = args.model.resolve()?;
+    let (identity, mut metadata) = super::describe("ifeval", &args.model, &files)?;
     metadata.insert("input_data".into(), input_path.display().to_string().into());
     metadata.insert("limit".into(), args.limit.map_or(Value::Null, Value::from));
     let cfg = IfevalRunConfig {
@@ -58,8 +60,17 @@ pub fn run(args: IfevalArgs) -> Result<()> {
         chat_template: args.chat_template,
         identity,
     };
-    let (report, summary) =
-        ifeval_run::run(&loaded.model, &loaded.tokenizer, &inputs, &cfg, metadata)?;
+    let folder = cfg.open(&inputs)?;
+    let loaded = args.model.load_files(files)?;
+    metadata.insert("load_secs".into(), loaded.load_secs.into());
+    let (report, summary) = ifeval_run::run(
+        &loaded.model,
+        &loaded.tokenizer,
+        &inputs,
+        &cfg,
+        folder,
+        metadata,
+    )?;
     print_headline(&report);
     println!(
         "{} prompts ({} resumed); this run generated {} tokens at {:.1} tok/s",

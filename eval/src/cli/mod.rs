@@ -6,20 +6,20 @@ pub mod score;
 
 use anyhow::Result;
 use clap::ValueEnum;
-use model::cli::{Loaded, ModelArgs};
+use model::cli::{ModelArgs, ModelFiles};
 use serde_json::{Map, Value, json};
 
 use crate::provenance;
 
 /// What identifies a model run, for the resume check (the model's hash, not its path, so a
 /// moved file still resumes), and the report metadata shared by the commands that run the
-/// model.
+/// model. Reads the files' bytes but loads nothing, so it comes before the expensive work.
 fn describe(
     command: &str,
     args: &ModelArgs,
-    loaded: &Loaded,
+    files: &ModelFiles,
 ) -> Result<(Value, Map<String, Value>)> {
-    let model = provenance::model_identity(&loaded.model_path)?;
+    let model = provenance::model_identity(&files.model_path)?;
     // `--packed` changes the numbers; `Loaded` does not record it.
     let packed = args
         .packed
@@ -33,8 +33,8 @@ fn describe(
     let identity = json!({
         "model_sha256": model["sha256"],
         "adapter_sha256": adapter.as_ref().map(|a| a["sha256"].clone()),
-        "backend": loaded.backend,
-        "dtype": loaded.dtype,
+        "backend": args.backend,
+        "dtype": args.dtype,
         "packed": packed,
     });
     let mut meta = Map::new();
@@ -42,13 +42,12 @@ fn describe(
     meta.insert("model".into(), model);
     meta.insert(
         "tokenizer".into(),
-        loaded.tokenizer_path.display().to_string().into(),
+        files.tokenizer_path.display().to_string().into(),
     );
-    meta.insert("backend".into(), loaded.backend.name().into());
-    meta.insert("dtype".into(), loaded.dtype.name().into());
+    meta.insert("backend".into(), args.backend.name().into());
+    meta.insert("dtype".into(), args.dtype.name().into());
     meta.insert("packed".into(), identity["packed"].clone());
     meta.insert("adapter".into(), adapter.into());
-    meta.insert("load_secs".into(), loaded.load_secs.into());
     if let Value::Object(software) = provenance::software() {
         meta.extend(software);
     }

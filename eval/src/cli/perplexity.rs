@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Args;
 use model::cli::ModelArgs;
 use serde_json::Value;
@@ -45,8 +45,14 @@ pub fn run(args: PerplexityArgs) -> Result<()> {
     let text_file = args.file.unwrap_or_else(|| {
         data_dir::wikitext2_test(&args.data_dir.unwrap_or_else(data_dir::data_dir))
     });
-    let loaded = args.model.load()?;
-    let (identity, mut metadata) = super::describe("perplexity", &args.model, &loaded)?;
+    // Options, text, saved logits and output folder are checked before the model loads.
+    let input = args.kl_divergence_base.as_ref().unwrap_or(&text_file);
+    if !input.is_file() {
+        bail!("{}: no such file", input.display());
+    }
+    let files = args.model.resolve()?;
+    let model_config = model::weights::read_config(&files.model_path)?;
+    let (identity, mut metadata) = super::describe("perplexity", &args.model, &files)?;
     let cfg = PerplexityConfig {
         text_file,
         n_ctx: args.ctx,
@@ -57,7 +63,10 @@ pub fn run(args: PerplexityArgs) -> Result<()> {
         output_dir: args.output_dir,
         identity,
     };
-    let result = perplexity::run(&loaded.model, &loaded.tokenizer, &cfg)?;
+    let prepared = perplexity::prepare(&files.tokenizer, &model_config, &cfg)?;
+    let loaded = args.model.load_files(files)?;
+    metadata.insert("load_secs".into(), loaded.load_secs.into());
+    let result = prepared.evaluate(&loaded.model, &cfg)?;
     print!("{}", report::summary(&result));
     let path = |p: &Option<PathBuf>| {
         p.as_ref()

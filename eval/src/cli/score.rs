@@ -7,7 +7,10 @@ use clap::Args;
 use serde_json::json;
 
 use crate::data_dir::{self, DATA_DIR_ENV};
-use crate::ifeval::{self, InputExample, Report, ResponseExample, io::read_jsonl};
+use crate::ifeval::{
+    self, InputExample, Report, ResponseExample,
+    io::{read_inputs, read_jsonl},
+};
 
 #[derive(Args)]
 pub struct ScoreArgs {
@@ -36,7 +39,7 @@ pub fn input_data_path(input_data: Option<PathBuf>, data_dir: Option<PathBuf>) -
 
 pub fn run(args: ScoreArgs) -> Result<()> {
     let input_path = input_data_path(args.input_data, args.data_dir);
-    let inputs: Vec<InputExample> = read_jsonl(&input_path)?;
+    let inputs: Vec<InputExample> = read_inputs(&input_path)?;
     let responses: Vec<ResponseExample> = read_jsonl(&args.responses)?;
     let evaluation = ifeval::evaluate(&inputs, &responses)?;
     for key in &evaluation.unanswered {

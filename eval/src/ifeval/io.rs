@@ -10,6 +10,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::scoring::{ScoreError, checkers};
+
 /// One prompt of `input_data.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputExample {
@@ -38,38 +40,82 @@ pub struct OutputExample {
     pub response: String,
 }
 
-/// A file that cannot be read or parsed.
+/// A file that cannot be read or parsed. The messages hold the whole story: these errors have
+/// no `source()`, so an error chain never repeats it.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
-    #[error("{path}:{line}: {source}")]
+    #[error("cannot read {path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
+    #[error("{path}:{line}: {error}")]
     Line {
         path: PathBuf,
         line: usize,
-        source: serde_json::Error,
+        error: serde_json::Error,
+    },
+    #[error("{path}:{line}: {error}")]
+    Input {
+        path: PathBuf,
+        line: usize,
+        error: ScoreError,
     },
 }
 
 /// Parses every non-blank line of a JSONL file.
 pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ReadError> {
-    let text = fs::read_to_string(path).map_err(|source| ReadError::Io {
+    Ok(read_jsonl_lines(path)?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect())
+}
+
+/// Every non-blank line of a JSONL file, parsed, with its 1-based line number.
+fn read_jsonl_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<(usize, T)>, ReadError> {
+    let text = fs::read_to_string(path).map_err(|error| ReadError::Io {
         path: path.to_owned(),
-        source,
+        error,
     })?;
-    parse_jsonl(&text).map_err(|(line, source)| ReadError::Line {
+    parse_jsonl_lines(&text).map_err(|(line, error)| ReadError::Line {
         path: path.to_owned(),
         line,
-        source,
+        error,
     })
+}
+
+/// Reads prompts in Google's `input_data.jsonl` format and checks every instruction id and
+/// every kwarg's name and type, so that a typo fails before anything is generated.
+pub fn read_inputs(path: &Path) -> Result<Vec<InputExample>, ReadError> {
+    read_jsonl_lines::<InputExample>(path)?
+        .into_iter()
+        .map(|(line, input)| match checkers(&input) {
+            Ok(_) => Ok(input),
+            Err(error) => Err(ReadError::Input {
+                path: path.to_owned(),
+                line,
+                error,
+            }),
+        })
+        .collect()
 }
 
 /// Parses JSONL text; an error carries its 1-based line number.
 pub fn parse_jsonl<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, (usize, serde_json::Error)> {
+    Ok(parse_jsonl_lines(text)?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect())
+}
+
+fn parse_jsonl_lines<T: DeserializeOwned>(
+    text: &str,
+) -> Result<Vec<(usize, T)>, (usize, serde_json::Error)> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| serde_json::from_str(line).map_err(|e| (i + 1, e)))
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .map(|v| (i + 1, v))
+                .map_err(|e| (i + 1, e))
+        })
         .collect()
 }
 

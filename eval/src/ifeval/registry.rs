@@ -105,10 +105,10 @@ const REGISTRY: [(&str, Build); 25] = [
 /// Why an instruction cannot be checked.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InstructionError {
-    #[error("unknown instruction id")]
+    #[error("unknown instruction id; expected one of the {} IFEval ids ({})", REGISTRY.len(), instruction_ids().collect::<Vec<_>>().join(", "))]
     UnknownId,
-    #[error(transparent)]
-    Kwargs(#[from] KwargsError),
+    #[error("{0}")]
+    Kwargs(KwargsError),
 }
 
 /// All supported instruction ids, in registry order.
@@ -125,5 +125,5 @@ pub fn checker(
         .iter()
         .find(|(known, _)| *known == id)
         .ok_or(InstructionError::UnknownId)?;
-    Ok(build(kwargs)?)
+    build(kwargs).map_err(InstructionError::Kwargs)
 }

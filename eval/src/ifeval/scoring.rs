@@ -10,11 +10,12 @@ use super::text::pystr;
 /// A prompt whose instructions cannot be checked.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScoreError {
-    #[error("prompt key {key}, instruction {instruction:?}: {source}")]
+    #[error("prompt key {key}, instruction_id_list[{index}] {instruction:?}: {error}")]
     Instruction {
         key: i64,
+        index: usize,
         instruction: String,
-        source: InstructionError,
+        error: InstructionError,
     },
     #[error("prompt key {key}: {instructions} instructions but {kwargs} kwargs objects")]
     KwargsCount {
@@ -83,8 +84,8 @@ fn follows(checker: &dyn Checker, text: &str) -> bool {
     !pystr::strip(text).is_empty() && checker.check(text)
 }
 
-/// Scores one prompt's instructions against its response.
-pub fn score_prompt(input: &InputExample, response: &str) -> Result<PromptResult, ScoreError> {
+/// The checkers of a prompt's instructions, or why one cannot be built.
+pub fn checkers(input: &InputExample) -> Result<Vec<Box<dyn Checker>>, ScoreError> {
     if input.kwargs.len() != input.instruction_id_list.len() {
         return Err(ScoreError::KwargsCount {
             key: input.key,
@@ -92,6 +93,25 @@ pub fn score_prompt(input: &InputExample, response: &str) -> Result<PromptResult
             kwargs: input.kwargs.len(),
         });
     }
+    input
+        .instruction_id_list
+        .iter()
+        .zip(&input.kwargs)
+        .enumerate()
+        .map(|(index, (id, kwargs))| {
+            registry::checker(id, kwargs).map_err(|error| ScoreError::Instruction {
+                key: input.key,
+                index,
+                instruction: id.clone(),
+                error,
+            })
+        })
+        .collect()
+}
+
+/// Scores one prompt's instructions against its response.
+pub fn score_prompt(input: &InputExample, response: &str) -> Result<PromptResult, ScoreError> {
+    let checkers = checkers(input)?;
     let variants = loose_variants(response);
     let mut result = PromptResult {
         key: input.key,
@@ -101,12 +121,7 @@ pub fn score_prompt(input: &InputExample, response: &str) -> Result<PromptResult
         strict: Vec::new(),
         loose: Vec::new(),
     };
-    for (id, kwargs) in input.instruction_id_list.iter().zip(&input.kwargs) {
-        let checker = registry::checker(id, kwargs).map_err(|source| ScoreError::Instruction {
-            key: input.key,
-            instruction: id.clone(),
-            source,
-        })?;
+    for checker in checkers {
         // The checkers are deterministic, so the strict verdict is also the
         // loose verdict of the first variant.
         let strict = follows(checker.as_ref(), response);

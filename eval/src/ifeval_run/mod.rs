@@ -71,18 +71,34 @@ impl IfevalRunConfig {
     }
 }
 
-/// Generates a response for every input that `cfg.output_dir` does not hold yet.
+/// An output folder opened for a run: its settings checked, the finished responses read.
+pub struct ResponsesFolder {
+    log: JsonlLog,
+    done: HashMap<i64, ResponseRecord>,
+}
+
+impl IfevalRunConfig {
+    /// Checks the options and the folder's settings and reads what an earlier invocation
+    /// finished: everything that can fail before the model is loaded.
+    pub fn open(&self, inputs: &[InputExample]) -> Result<ResponsesFolder> {
+        if self.batch_size == 0 {
+            bail!("--batch-size must be at least 1");
+        }
+        run_dir::check_settings(&self.output_dir, &self.settings())?;
+        let (log, done) = open_responses(self, inputs)?;
+        Ok(ResponsesFolder { log, done })
+    }
+}
+
+/// Generates a response for every input that the folder does not hold yet.
 pub fn generate_responses(
     model: &Gemma3,
     tokenizer: &GemmaTokenizer,
     inputs: &[InputExample],
     cfg: &IfevalRunConfig,
+    folder: ResponsesFolder,
 ) -> Result<GenerationSummary> {
-    if cfg.batch_size == 0 {
-        bail!("--batch-size must be at least 1");
-    }
-    run_dir::check_settings(&cfg.output_dir, &cfg.settings())?;
-    let (mut log, mut done) = open_responses(cfg, inputs)?;
+    let ResponsesFolder { mut log, mut done } = folder;
     let resumed = inputs.iter().filter(|i| done.contains_key(&i.key)).count();
     let pending: Vec<&InputExample> = inputs
         .iter()
@@ -174,10 +190,11 @@ pub fn run(
     tokenizer: &GemmaTokenizer,
     inputs: &[InputExample],
     cfg: &IfevalRunConfig,
+    folder: ResponsesFolder,
     mut metadata: Map<String, Value>,
 ) -> Result<(Report, GenerationSummary)> {
     let start = Instant::now();
-    let summary = generate_responses(model, tokenizer, inputs, cfg)?;
+    let summary = generate_responses(model, tokenizer, inputs, cfg, folder)?;
     let responses: Vec<_> = summary
         .records
         .iter()

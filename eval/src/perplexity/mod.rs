@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use model::{Gemma3, GemmaTokenizer};
+use model::{Gemma3, Gemma3Config, GemmaTokenizer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -170,28 +170,47 @@ pub fn run(
     tokenizer: &GemmaTokenizer,
     cfg: &PerplexityConfig,
 ) -> Result<PerplexityResult> {
+    prepare(tokenizer, &model.config, cfg)?.evaluate(model, cfg)
+}
+
+/// A run whose inputs are read and checked and whose output folder is open: the model is
+/// needed only from here on.
+pub struct Prepared {
+    src: Source,
+    log: Option<JsonlLog>,
+    done: Vec<ChunkRecord>,
+    writer: Option<LogitsWriter>,
+}
+
+/// Checks the options against the model's configuration, tokenizes the text (or reads the
+/// saved logits' header), and opens the output folder, all before the model is loaded.
+pub fn prepare(
+    tokenizer: &GemmaTokenizer,
+    model_config: &Gemma3Config,
+    cfg: &PerplexityConfig,
+) -> Result<Prepared> {
     if cfg.save_logits.is_some() && cfg.kld_base.is_some() {
         bail!(
             "--save-logits and --kl-divergence-base cannot be combined: one run either saves the base logits or compares against them"
         );
     }
-    let max_ctx = model.config.max_position_embeddings;
+    let max_ctx = model_config.max_position_embeddings;
     if cfg.n_ctx < 4 || cfg.n_ctx > max_ctx {
         bail!("--ctx {} is outside 4..={max_ctx}", cfg.n_ctx);
     }
-    let vocab = model.config.vocab_size;
+    let vocab = model_config.vocab_size;
     if cfg.max_chunks == Some(0) || cfg.top_k == 0 || cfg.top_k > vocab {
         bail!("--chunks must be at least 1 and --save-top-k within 1..={vocab}");
     }
-    let mut src = source(tokenizer, cfg, vocab)?;
+    let src = source(tokenizer, cfg, vocab)?;
     let settings = json!({
         "identity": cfg.identity,
         "n_ctx": cfg.n_ctx,
         "data": src.identity,
         "save_logits_top_k": cfg.save_logits.as_ref().map(|_| cfg.top_k),
     });
-    let (mut log, mut done) = resume(cfg, &settings, src.chunks.len(), src.base.is_some())?;
-    let mut writer = match &cfg.save_logits {
+    let (log, done) = resume(cfg, &settings, src.chunks.len(), src.base.is_some())?;
+    let writer = match &cfg.save_logits {
         Some(path) => Some(LogitsWriter::open(
             path,
             Header {
@@ -204,46 +223,64 @@ pub fn run(
         )?),
         None => None,
     };
-
-    let resumed = done.len();
-    let bar = progress::bar(src.chunks.len(), resumed, "chunks");
-    let start = Instant::now();
-    for i in resumed..src.chunks.len() {
-        let base = src.base.as_mut().map(|r| r.read_chunk(i)).transpose()?;
-        let save_k = writer.as_ref().map(|_| cfg.top_k);
-        let (record, saved) = evaluate_chunk(model, i, &src.chunks[i], base.as_deref(), save_k)?;
-        if let Some(w) = &mut writer {
-            w.write_chunk(&saved)?;
-        }
-        // The chunk's line goes last: a chunk counts as done only once everything is on disk.
-        if let Some(log) = &mut log {
-            log.append(&serde_json::to_string(&record)?)?;
-        }
-        done.push(record);
-        bar.inc(1);
-        bar.set_message(format!(
-            "{:.1} tok/s",
-            progress::per_sec((i + 1 - resumed) * cfg.n_ctx, start.elapsed().as_secs_f64())
-        ));
-    }
-    bar.finish_and_clear();
-    let secs = start.elapsed().as_secs_f64();
-    let evaluated = src.chunks.len() - resumed;
-    Ok(PerplexityResult {
-        n_ctx: cfg.n_ctx,
-        n_tokens: src.n_tokens,
-        n_chunks: src.chunks.len(),
-        n_chunks_max: src.n_chunks_max,
-        ppl: PplStats::new(&done),
-        kld: KldStats::new(&done),
-        kld_top_k: src.base.as_ref().map(|r| r.header.k),
-        this_invocation: Pace {
-            chunks_resumed: resumed,
-            chunks_evaluated: evaluated,
-            secs,
-            tokens_per_sec: progress::per_sec(evaluated * cfg.n_ctx, secs),
-        },
+    Ok(Prepared {
+        src,
+        log,
+        done,
+        writer,
     })
+}
+
+impl Prepared {
+    /// Scores the chunks not finished yet with `model`.
+    pub fn evaluate(self, model: &Gemma3, cfg: &PerplexityConfig) -> Result<PerplexityResult> {
+        let Prepared {
+            mut src,
+            mut log,
+            mut done,
+            mut writer,
+        } = self;
+        let resumed = done.len();
+        let bar = progress::bar(src.chunks.len(), resumed, "chunks");
+        let start = Instant::now();
+        for i in resumed..src.chunks.len() {
+            let base = src.base.as_mut().map(|r| r.read_chunk(i)).transpose()?;
+            let save_k = writer.as_ref().map(|_| cfg.top_k);
+            let (record, saved) =
+                evaluate_chunk(model, i, &src.chunks[i], base.as_deref(), save_k)?;
+            if let Some(w) = &mut writer {
+                w.write_chunk(&saved)?;
+            }
+            // The chunk's line goes last: a chunk counts as done only once everything is on disk.
+            if let Some(log) = &mut log {
+                log.append(&serde_json::to_string(&record)?)?;
+            }
+            done.push(record);
+            bar.inc(1);
+            bar.set_message(format!(
+                "{:.1} tok/s",
+                progress::per_sec((i + 1 - resumed) * cfg.n_ctx, start.elapsed().as_secs_f64())
+            ));
+        }
+        bar.finish_and_clear();
+        let secs = start.elapsed().as_secs_f64();
+        let evaluated = src.chunks.len() - resumed;
+        Ok(PerplexityResult {
+            n_ctx: cfg.n_ctx,
+            n_tokens: src.n_tokens,
+            n_chunks: src.chunks.len(),
+            n_chunks_max: src.n_chunks_max,
+            ppl: PplStats::new(&done),
+            kld: KldStats::new(&done),
+            kld_top_k: src.base.as_ref().map(|r| r.header.k),
+            this_invocation: Pace {
+                chunks_resumed: resumed,
+                chunks_evaluated: evaluated,
+                secs,
+                tokens_per_sec: progress::per_sec(evaluated * cfg.n_ctx, secs),
+            },
+        })
+    }
 }
 
 /// The chunk log and the chunks an earlier run finished (in order, at most `n_chunks`).

@@ -248,7 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_bench(&loaded, &report, prefill_tokens, &llama, vs_llama_cpp);
             }
         }
-        Cmd::Inspect { model } => inspect(&model::paths::resolve_model(model.as_deref())?)?,
+        Cmd::Inspect { model } => inspect(&model::paths::resolve_or_fetch_model(model.as_deref())?)?,
     }
     Ok(())
 }

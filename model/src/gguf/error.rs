@@ -1,4 +1,5 @@
-//! Errors of the GGUF reader. Each message starts with the file's path, then says what is wrong.
+//! Errors of the GGUF reader. Each message starts with the file's path, then says what is wrong;
+//! none has a `source()`, so an error chain never says it twice.
 
 use super::dequant::{DequantError, GgmlType};
 use std::io;
@@ -6,8 +7,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GgufError {
-    #[error("{}: cannot read GGUF file: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    #[error("{}: cannot read GGUF file: {error}", path.display())]
+    Io { path: PathBuf, error: io::Error },
 
     #[error("{}: not a GGUF file: bad magic {found:02x?}, expected \"GGUF\"", path.display())]
     BadMagic { path: PathBuf, found: [u8; 4] },
@@ -43,6 +44,6 @@ pub enum GgufError {
     #[error("{}: no tensor named '{name}'", path.display())]
     TensorNotFound { path: PathBuf, name: String },
 
-    #[error("{}: tensor '{tensor}': {source}", path.display())]
-    Dequant { path: PathBuf, tensor: String, source: DequantError },
+    #[error("{}: tensor '{tensor}': {error}", path.display())]
+    Dequant { path: PathBuf, tensor: String, error: DequantError },
 }

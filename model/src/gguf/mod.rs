@@ -160,7 +160,7 @@ impl GgufFile {
     /// Maps and parses the file, checking that every tensor lies inside it.
     pub fn open(path: impl AsRef<Path>) -> Result<GgufFile, GgufError> {
         let path = path.as_ref().to_path_buf();
-        let io = |source| GgufError::Io { path: path.clone(), source };
+        let io = |error| GgufError::Io { path: path.clone(), error };
         let file = File::open(&path).map_err(io)?;
         // SAFETY: the map is read-only; like llama.cpp we assume nobody rewrites the model file while
         // it is open (if someone does, reads may see the new bytes or fault, as with any mmap).
@@ -215,10 +215,10 @@ impl GgufFile {
         let t = self
             .tensor(name)
             .ok_or_else(|| GgufError::TensorNotFound { path: self.path.clone(), name: name.into() })?;
-        dequantize_bytes(t.ggml_type, self.raw_bytes(t), t.n_elements()).map_err(|source| GgufError::Dequant {
+        dequantize_bytes(t.ggml_type, self.raw_bytes(t), t.n_elements()).map_err(|error| GgufError::Dequant {
             path: self.path.clone(),
             tensor: t.name.clone(),
-            source,
+            error,
         })
     }
 }

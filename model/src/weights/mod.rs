@@ -45,6 +45,15 @@ pub fn open(path: &Path) -> anyhow::Result<Box<dyn WeightSource>> {
     }
 }
 
+/// The configuration of the model in `path` (any format [`load_model`] takes), read from its
+/// metadata without loading a weight.
+pub fn read_config(path: &Path) -> anyhow::Result<Gemma3Config> {
+    match burnpack::find(path) {
+        Some(bpk) => Gemma3Config::from_hf_json(&bpk.with_file_name("config.json")),
+        None => Ok(open(path)?.config().clone()),
+    }
+}
+
 /// Loads the model in `path` onto `device`, its weights in `dtype`: a `.gguf` file, an HF
 /// checkpoint, or a burnpack written by `gemma convert`.
 pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {

@@ -102,15 +102,18 @@ impl FinetuneArgs {
 }
 
 pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
-    let loaded = a.model.load()?;
-    println!("loaded {} ({}, {}) in {:.1} s", loaded.model_path.display(), loaded.backend, loaded.dtype, loaded.load_secs);
-    let tok = &loaded.tokenizer;
+    // The data is read and tokenized before the model loads: a bad line fails at once.
+    let files = a.model.resolve()?;
     let (train_records, valid_records): (Vec<Record>, Vec<Record>) = match &a.valid {
         Some(v) => (jsonl::read(&a.train)?, jsonl::read(v)?),
         None => split::split(jsonl::read(&a.train)?, a.val_fraction, a.seed)?,
     };
-    let (train_set, dropped_t) = encode::encode_all(&train_records, tok, a.max_len).context("tokenizing the training set")?;
-    let (valid_set, dropped_v) = encode::encode_all(&valid_records, tok, a.max_len).context("tokenizing the validation set")?;
+    let (train_set, dropped_t) = encode::encode_all(&train_records, &files.tokenizer, a.max_len).context("tokenizing the training set")?;
+    let (valid_set, dropped_v) = encode::encode_all(&valid_records, &files.tokenizer, a.max_len).context("tokenizing the validation set")?;
+    let task_records = a.task_test.as_ref().map(|p| jsonl::read(p)).transpose()?;
+    let loaded = a.model.load_files(files)?;
+    println!("loaded {} ({}, {}) in {:.1} s", loaded.model_path.display(), loaded.backend, loaded.dtype, loaded.load_secs);
+    let tok = &loaded.tokenizer;
     println!(
         "{} training and {} validation examples ({} and {} longer than {} tokens dropped)",
         train_set.len(),
@@ -156,9 +159,9 @@ pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
             println!("model written to {}", a.out.join("model").display());
         }
     }
-    if let Some(test) = &a.task_test {
+    if let (Some(test), Some(records)) = (&a.task_test, task_records) {
         let models = [("base", loaded.model), ("tuned", tuned.materialize())];
-        compare(&models, tok, test, &a.task, Some(&a.out.join("task_report.json")))?;
+        compare(&models, tok, test, records, &a.task, Some(&a.out.join("task_report.json")))?;
     }
     Ok(())
 }

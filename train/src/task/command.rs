@@ -8,7 +8,7 @@ use model::cli::ModelArgs;
 use model::tokenizer::GemmaTokenizer;
 use std::path::{Path, PathBuf};
 
-use crate::data::jsonl;
+use crate::data::{Record, jsonl};
 use crate::task::evaluate::{self, Evaluation};
 use crate::task::score::Report;
 
@@ -45,6 +45,7 @@ pub struct EvalTaskArgs {
 }
 
 pub fn run(a: EvalTaskArgs) -> anyhow::Result<()> {
+    let records = jsonl::read(&a.data)?;
     let base = ModelArgs { adapter: None, ..a.model.clone() };
     let loaded = base.load()?;
     // Cloning shares the weights: only the adapted ones are new in the merged model.
@@ -52,12 +53,12 @@ pub fn run(a: EvalTaskArgs) -> anyhow::Result<()> {
         Some(dir) => vec![("base", loaded.model.clone()), ("tuned", model::weights::lora_adapter::load_adapter(loaded.model, dir)?)],
         None => vec![("model", loaded.model)],
     };
-    compare(&models, &loaded.tokenizer, &a.data, &a.opts, a.json.as_deref())
+    compare(&models, &loaded.tokenizer, &a.data, records, &a.opts, a.json.as_deref())
 }
 
-/// Scores each model in turn on `data`, prints a side-by-side table and optionally writes JSON.
-pub fn compare(models: &[(&str, Gemma3)], tok: &GemmaTokenizer, data: &Path, opts: &TaskOptions, json: Option<&Path>) -> anyhow::Result<()> {
-    let mut records = jsonl::read(data)?;
+/// Scores each model in turn on `records` (read from `data`), prints a side-by-side table and
+/// optionally writes JSON.
+pub fn compare(models: &[(&str, Gemma3)], tok: &GemmaTokenizer, data: &Path, mut records: Vec<Record>, opts: &TaskOptions, json: Option<&Path>) -> anyhow::Result<()> {
     records.truncate(opts.limit.unwrap_or(records.len()));
     let items = evaluate::items(&records, tok).with_context(|| format!("reading the test set {}", data.display()))?;
     let mut results: Vec<(&str, Evaluation)> = Vec::new();

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, with everything it needs installed first: the Debian packages (Mesa's
+# Vulkan driver, so wgpu runs on the CPU), the real weights and tokenizer, and a CPU libtorch for
+# the tch backend. Then the tests in release mode: the default backends (flex, ndarray, wgpu)
+# plus tch. Idempotent; extra arguments go to `cargo test` (e.g. `-p eval`).
+#   usage: scripts/test.sh [CARGO TEST ARGS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh fetch test
+bash scripts/fetch-model.sh
+bash scripts/fetch-libtorch.sh
+# Mesa's Vulkan loader warns without a runtime dir.
+if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "$XDG_RUNTIME_DIR" ]; then
+  export XDG_RUNTIME_DIR=$(mktemp -d)
+  chmod 700 "$XDG_RUNTIME_DIR"
+fi
+exec cargo test --release --workspace --features model/tch "$@"

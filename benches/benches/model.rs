@@ -18,7 +18,12 @@ use std::time::Duration;
 const PROMPT: u32 = 1000;
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
-    std::env::var(name).unwrap_or_else(|_| default.into()).split(',').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect()
+    std::env::var(name)
+        .unwrap_or_else(|_| default.into())
+        .split(',')
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// The model at `precision` on `backend`, or why not.
@@ -35,11 +40,16 @@ fn load(backend: BackendKind, device: &Device, precision: &str) -> Result<Gemma3
         return Err("the packed kernels run on the CPU".into());
     }
     let model = match paths::resolve_model(None) {
-        Ok(path) => model::weights::load_model(&path, device, dtype.burn()).map_err(|e| format!("{e:#}"))?,
-        Err(_) => model::weights::build(&Gemma3Config::gemma3_270m(), None, device, dtype.burn()).map_err(|e| format!("{e:#}"))?,
+        Ok(path) => {
+            model::weights::load_model(&path, device, dtype.burn()).map_err(|e| format!("{e:#}"))?
+        }
+        Err(_) => model::weights::build(&Gemma3Config::gemma3_270m(), None, device, dtype.burn())
+            .map_err(|e| format!("{e:#}"))?,
     };
     match packed {
-        Some(format) => model.into_packed(format, true).map_err(|e| format!("{e:#}")),
+        Some(format) => model
+            .into_packed(format, true)
+            .map_err(|e| format!("{e:#}")),
         None => Ok(model),
     }
 }
@@ -62,34 +72,65 @@ fn step(model: &Gemma3, cache: &mut model::KvCache) -> Vec<f32> {
 
 fn bench_model(c: &mut Criterion, name: &str, model: &Gemma3) {
     let mut g = c.benchmark_group(name);
-    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
     for positions in [128, 1024] {
         let cache = filled_cache(model, 1, positions);
         g.throughput(Throughput::Elements(1));
         // The cache is cloned (its tensors are shared, not copied) so each step sees `positions`.
-        g.bench_function(BenchmarkId::new("decode_ctx", positions), |bch| bch.iter_batched(|| cache.clone(), |mut c| black_box(step(model, &mut c)), BatchSize::PerIteration));
+        g.bench_function(BenchmarkId::new("decode_ctx", positions), |bch| {
+            bch.iter_batched(
+                || cache.clone(),
+                |mut c| black_box(step(model, &mut c)),
+                BatchSize::PerIteration,
+            )
+        });
     }
     for batch in [8, 32] {
         let cache = filled_cache(model, batch, 16);
         g.throughput(Throughput::Elements(batch as u64));
-        g.bench_function(BenchmarkId::new("batched_decode", batch), |bch| bch.iter_batched(|| cache.clone(), |mut c| black_box(step(model, &mut c)), BatchSize::PerIteration));
+        g.bench_function(BenchmarkId::new("batched_decode", batch), |bch| {
+            bch.iter_batched(
+                || cache.clone(),
+                |mut c| black_box(step(model, &mut c)),
+                BatchSize::PerIteration,
+            )
+        });
     }
     g.throughput(Throughput::Elements(512));
-    g.bench_function("prefill_512", |bch| bch.iter(|| black_box(filled_cache(model, 1, 512))));
-    let hidden = Tensor::<3>::ones([1, 1, model.config.hidden_size], (&model.device(), model.dtype()));
+    g.bench_function("prefill_512", |bch| {
+        bch.iter(|| black_box(filled_cache(model, 1, 512)))
+    });
+    let hidden = Tensor::<3>::ones(
+        [1, 1, model.config.hidden_size],
+        (&model.device(), model.dtype()),
+    );
     g.throughput(Throughput::Elements(1));
-    g.bench_function("lm_head", |bch| bch.iter(|| black_box(host::to_vec(model.last_logits(hidden.clone())).expect("lm head"))));
+    g.bench_function("lm_head", |bch| {
+        bch.iter(|| black_box(host::to_vec(model.last_logits(hidden.clone())).expect("lm head")))
+    });
     g.finish();
 }
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    let backends = env_list("GEMMA_BENCH_BACKENDS", &BackendKind::available().iter().map(|b| b.name()).collect::<Vec<_>>().join(","));
+    let backends = env_list(
+        "GEMMA_BENCH_BACKENDS",
+        &BackendKind::available()
+            .iter()
+            .map(|b| b.name())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     let precisions = env_list("GEMMA_BENCH_PRECISIONS", "f32,bf16,int8,int4");
     if paths::resolve_model(None).is_err() {
         eprintln!("note: real weights absent; timing the real config with uninitialised weights");
     }
-    for backend in BackendKind::available().into_iter().filter(|b| backends.iter().any(|n| n == b.name())) {
+    for backend in BackendKind::available()
+        .into_iter()
+        .filter(|b| backends.iter().any(|n| n == b.name()))
+    {
         let device = match backend.device() {
             Ok(d) => d,
             Err(e) => {

@@ -19,7 +19,10 @@ const CASES: [(&str, usize, usize, usize); 6] = [
     ("up_n8", 2048, 640, 8),
     ("down_n8", 640, 2048, 8),
 ];
-const FORMATS: [(&str, PackedFormat); 2] = [("int8_b32", PackedFormat::Int8 { block: 32 }), ("int4_b32", PackedFormat::Int4 { block: 32 })];
+const FORMATS: [(&str, PackedFormat); 2] = [
+    ("int8_b32", PackedFormat::Int8 { block: 32 }),
+    ("int4_b32", PackedFormat::Int4 { block: 32 }),
+];
 const F32: &str = "f32_rayon";
 /// Reads as many bytes as the Int8 matrix holds and does nothing else: the memory-bandwidth floor
 /// for `int8_b32` once the matrix no longer fits in cache.
@@ -30,7 +33,9 @@ fn values(len: usize, seed: u64, scale: f32) -> Vec<f32> {
     let mut s = seed;
     (0..len)
         .map(|_| {
-            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
         })
         .collect()
@@ -42,23 +47,29 @@ fn values(len: usize, seed: u64, scale: f32) -> Vec<f32> {
 fn f32_matmul(w: &[f32], x: &[f32], cols: usize) -> Vec<f32> {
     let n = x.len() / cols;
     let mut out = vec![0.0f32; w.len() / cols * n];
-    out.par_chunks_mut(n).zip(w.par_chunks(cols)).with_min_len(64).for_each(|(out, w)| {
-        for (o, x) in out.iter_mut().zip(x.chunks_exact(cols)) {
-            let mut acc = [0.0f32; 16];
-            for (w, x) in w.as_chunks::<16>().0.iter().zip(x.as_chunks::<16>().0) {
-                for l in 0..16 {
-                    acc[l] += w[l] * x[l];
+    out.par_chunks_mut(n)
+        .zip(w.par_chunks(cols))
+        .with_min_len(64)
+        .for_each(|(out, w)| {
+            for (o, x) in out.iter_mut().zip(x.chunks_exact(cols)) {
+                let mut acc = [0.0f32; 16];
+                for (w, x) in w.as_chunks::<16>().0.iter().zip(x.as_chunks::<16>().0) {
+                    for l in 0..16 {
+                        acc[l] += w[l] * x[l];
+                    }
                 }
+                *o = acc.iter().sum();
             }
-            *o = acc.iter().sum();
-        }
-    });
+        });
     out
 }
 
 /// XOR of all bytes, on rayon's pool (vectorized, so bound by memory bandwidth).
 fn stream(bytes: &[u8]) -> u8 {
-    bytes.par_chunks(1 << 16).map(|c| c.iter().fold(0, |a, &b| a ^ b)).reduce(|| 0, |a, b| a ^ b)
+    bytes
+        .par_chunks(1 << 16)
+        .map(|c| c.iter().fold(0, |a, &b| a ^ b))
+        .reduce(|| 0, |a, b| a ^ b)
 }
 
 /// Burn's matmul on the flex backend, with the weight stored `[cols, rows]` as a Burn linear
@@ -67,10 +78,13 @@ fn stream(bytes: &[u8]) -> u8 {
 fn burn_flex(w: &[f32], rows: usize, cols: usize) -> impl Fn(&[f32]) -> Vec<f32> {
     use burn::prelude::*;
     let device = Device::flex();
-    let w_t: Vec<f32> = (0..cols * rows).map(|k| w[(k % rows) * cols + k / rows]).collect();
+    let w_t: Vec<f32> = (0..cols * rows)
+        .map(|k| w[(k % rows) * cols + k / rows])
+        .collect();
     let w_t = Tensor::<2>::from_data(TensorData::new(w_t, [cols, rows]), &device);
     move |x| {
-        let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [x.len() / cols, cols]), &device);
+        let x =
+            Tensor::<2>::from_data(TensorData::new(x.to_vec(), [x.len() / cols, cols]), &device);
         model::host::to_vec(x.matmul(w_t.clone())).expect("flex read-back")
     }
 }
@@ -84,14 +98,21 @@ fn main() {
         let w = values(rows * cols, 1, 0.05);
         let x = values(n * cols, 2, 1.0);
         let (w, x) = (w.as_slice(), x.as_slice());
-        let mut variants: Vec<(String, Box<dyn Fn() -> Vec<f32>>)> = vec![(F32.into(), Box::new(move || f32_matmul(w, x, cols)))];
+        let mut variants: Vec<(String, Box<dyn Fn() -> Vec<f32>>)> =
+            vec![(F32.into(), Box::new(move || f32_matmul(w, x, cols)))];
         for (name, format) in FORMATS {
             let m = PackedMatrix::quantize(w, rows, cols, format).expect("bench shapes are valid");
             if format == FORMATS[0].1 {
                 let bytes = vec![1u8; m.bytes()];
-                variants.push((STREAM.into(), Box::new(move || vec![f32::from(stream(&bytes))])));
+                variants.push((
+                    STREAM.into(),
+                    Box::new(move || vec![f32::from(stream(&bytes))]),
+                ));
             }
-            variants.push((name.into(), Box::new(move || m.matmul(x, n).expect("x has n rows"))));
+            variants.push((
+                name.into(),
+                Box::new(move || m.matmul(x, n).expect("x has n rows")),
+            ));
         }
         #[cfg(feature = "flex")]
         {
@@ -122,12 +143,21 @@ fn main() {
     }
     c.final_summary();
 
-    println!("\n{:<12} {:<12} {:>12} {:>16}", "case", "variant", "best", "speed-up vs f32");
+    println!(
+        "\n{:<12} {:<12} {:>12} {:>16}",
+        "case", "variant", "best", "speed-up vs f32"
+    );
     best.retain(|_, t| *t < Duration::MAX); // benchmarks that a name filter skipped
     for (case, ..) in CASES {
-        let Some(&base) = best.get(&(case, F32.to_string())) else { continue };
+        let Some(&base) = best.get(&(case, F32.to_string())) else {
+            continue;
+        };
         for ((_, name), t) in best.iter().filter(|((c, _), _)| *c == case) {
-            println!("{case:<12} {name:<12} {:>9.1} µs {:>15.2}x", t.as_secs_f64() * 1e6, base.as_secs_f64() / t.as_secs_f64());
+            println!(
+                "{case:<12} {name:<12} {:>9.1} µs {:>15.2}x",
+                t.as_secs_f64() * 1e6,
+                base.as_secs_f64() / t.as_secs_f64()
+            );
         }
     }
 }

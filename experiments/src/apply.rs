@@ -29,14 +29,23 @@ pub fn scheme(format: Format) -> Result<QuantScheme> {
     let base = QuantScheme::default().with_store(QuantStore::Native);
     Ok(match format {
         Format::IntTensor { bits } => base.with_value(value(bits)?).per_tensor(ScaleDtype::F32),
-        Format::IntBlock { bits, block } => base.with_value(value(bits)?).per_block([u8::try_from(block)?], ScaleDtype::F32),
+        Format::IntBlock { bits, block } => base
+            .with_value(value(bits)?)
+            .per_block([u8::try_from(block)?], ScaleDtype::F32),
         _ => bail!("{format:?} is not an integer format"),
     })
 }
 
 /// Row-major `[rows, cols]` values quantized and dequantized by Burn on flex (blocks along rows).
-pub fn simulate(values: Vec<f32>, rows: usize, cols: usize, scheme: &QuantScheme) -> Result<Vec<f32>> {
-    let flex = BackendKind::Flex.device().context("simulated quantization runs on Burn's flex backend")?;
+pub fn simulate(
+    values: Vec<f32>,
+    rows: usize,
+    cols: usize,
+    scheme: &QuantScheme,
+) -> Result<Vec<f32>> {
+    let flex = BackendKind::Flex
+        .device()
+        .context("simulated quantization runs on Burn's flex backend")?;
     let t = Tensor::<2>::from_data(TensorData::new(values, [rows, cols]), &flex);
     // Burn panics on schemes a backend lacks; the sweep records a panic as this variant's failure.
     host::to_vec(t.quantize_dynamic(scheme).dequantize())
@@ -49,7 +58,10 @@ fn simulate_linear(linear: &mut Linear, scheme: &QuantScheme) -> Result<()> {
     // Burn's weight is [in, out]; quantize it as [out, in] so blocks run along the input, then
     // store it [in, out] again in contiguous memory (a transposed view slows every matmul ~3x).
     let values = simulate(host::to_vec(w.transpose())?, out, inp, scheme)?;
-    let q = Tensor::<2>::from_data(TensorData::new(host::transpose(&values, out, inp), [inp, out]), (&device, dtype));
+    let q = Tensor::<2>::from_data(
+        TensorData::new(host::transpose(&values, out, inp), [inp, out]),
+        (&device, dtype),
+    );
     linear.weight = Param::from_tensor(q);
     Ok(())
 }
@@ -62,7 +74,8 @@ fn simulate_embedding(model: &mut Gemma3, scheme: &QuantScheme) -> Result<()> {
         table.extend(host::to_vec(chunk.val())?);
     }
     let values = simulate(table, vocab, hidden, scheme)?;
-    model.embed_tokens = TiedEmbedding::from_values(&values, vocab, hidden, (&model.device(), model.dtype()));
+    model.embed_tokens =
+        TiedEmbedding::from_values(&values, vocab, hidden, (&model.device(), model.dtype()));
     Ok(())
 }
 
@@ -76,8 +89,17 @@ pub fn quantize(base: &Gemma3, variant: &Variant) -> Result<Gemma3> {
             let scheme = scheme(variant.format)?;
             for (i, l) in model.layers.iter_mut().enumerate() {
                 let (a, f) = (&mut l.self_attn, &mut l.mlp);
-                for linear in [&mut a.q_proj, &mut a.k_proj, &mut a.v_proj, &mut a.o_proj, &mut f.gate_proj, &mut f.up_proj, &mut f.down_proj] {
-                    simulate_linear(linear, &scheme).with_context(|| format!("quantizing layer {i}"))?;
+                for linear in [
+                    &mut a.q_proj,
+                    &mut a.k_proj,
+                    &mut a.v_proj,
+                    &mut a.o_proj,
+                    &mut f.gate_proj,
+                    &mut f.up_proj,
+                    &mut f.down_proj,
+                ] {
+                    simulate_linear(linear, &scheme)
+                        .with_context(|| format!("quantizing layer {i}"))?;
                 }
             }
             if variant.embedding {
@@ -96,11 +118,16 @@ pub fn quantize(base: &Gemma3, variant: &Variant) -> Result<Gemma3> {
 pub fn weight_counts(model: &Gemma3) -> WeightCounts {
     let c = &model.config;
     let embedding = c.vocab_size * c.hidden_size;
-    let per_layer = c.hidden_size * c.head_dim * (2 * c.num_heads + 2 * c.num_kv_heads) + 3 * c.hidden_size * c.intermediate_size;
+    let per_layer = c.hidden_size * c.head_dim * (2 * c.num_heads + 2 * c.num_kv_heads)
+        + 3 * c.hidden_size * c.intermediate_size;
     let projections = c.num_layers * per_layer;
     // Six norms per layer (four of width `hidden`, q/k of width `head_dim`) and the final one.
     let other = c.num_layers * (4 * c.hidden_size + 2 * c.head_dim) + c.hidden_size;
-    WeightCounts { embedding, projections, other }
+    WeightCounts {
+        embedding,
+        projections,
+        other,
+    }
 }
 
 #[cfg(test)]
@@ -112,14 +139,28 @@ mod tests {
     #[test]
     fn simulated_int4_blocks_follow_rows() {
         let (rows, cols) = (4, 64);
-        let values: Vec<f32> = (0..rows * cols).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
-        let q = simulate(values.clone(), rows, cols, &scheme(Format::IntBlock { bits: 4, block: 32 }).unwrap()).unwrap();
+        let values: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0)
+            .collect();
+        let q = simulate(
+            values.clone(),
+            rows,
+            cols,
+            &scheme(Format::IntBlock { bits: 4, block: 32 }).unwrap(),
+        )
+        .unwrap();
         for (b, (x, y)) in values.chunks(32).zip(q.chunks(32)).enumerate() {
             let scale = x.iter().fold(0f32, |m, v| m.max(v.abs())) / 7.0;
             for (xv, yv) in x.iter().zip(y) {
                 let level = yv / scale;
-                assert!((level - level.round()).abs() < 1e-4 && level.abs() <= 7.0 + 1e-4, "block {b}: {yv} is not a level of {scale}");
-                assert!((xv - yv).abs() <= scale / 2.0 + 1e-5, "block {b}: {xv} -> {yv}");
+                assert!(
+                    (level - level.round()).abs() < 1e-4 && level.abs() <= 7.0 + 1e-4,
+                    "block {b}: {yv} is not a level of {scale}"
+                );
+                assert!(
+                    (xv - yv).abs() <= scale / 2.0 + 1e-5,
+                    "block {b}: {xv} -> {yv}"
+                );
             }
         }
     }
@@ -127,7 +168,13 @@ mod tests {
     #[test]
     fn per_tensor_int8_uses_one_scale() {
         let values: Vec<f32> = (0..256).map(|i| (i as f32 - 100.0) / 3.0).collect();
-        let q = simulate(values.clone(), 2, 128, &scheme(Format::IntTensor { bits: 8 }).unwrap()).unwrap();
+        let q = simulate(
+            values.clone(),
+            2,
+            128,
+            &scheme(Format::IntTensor { bits: 8 }).unwrap(),
+        )
+        .unwrap();
         let scale = 155.0 / 3.0 / 127.0;
         for (x, y) in values.iter().zip(&q) {
             assert!(((y / scale) - (y / scale).round()).abs() < 1e-3);

@@ -7,8 +7,8 @@ use clap::Args;
 use eval::data_dir::{self, DATA_DIR_ENV};
 use eval::ifeval::{InputExample, io::read_inputs};
 use eval::ifeval_run::DEFAULT_MAX_NEW_TOKENS;
-use model::cli::ModelArgs;
 use model::ModelDtype;
+use model::cli::ModelArgs;
 use serde_json::json;
 
 use crate::sweep::{self, Base, StudyConfig};
@@ -55,16 +55,33 @@ pub struct QuantizationArgs {
 
 pub fn run(args: QuantizationArgs) -> Result<()> {
     if args.model.dtype != ModelDtype::F32 || args.model.packed.is_some() {
-        bail!("--dtype and --packed are variants of the study (e.g. --variants f32,bf16,int4-b32-packed); the reference loads in f32");
+        bail!(
+            "--dtype and --packed are variants of the study (e.g. --variants f32,bf16,int4-b32-packed); the reference loads in f32"
+        );
     }
     let variants = variant::parse_list(&args.variants)?;
     let data = args.data_dir.clone().unwrap_or_else(data_dir::data_dir);
-    let mut inputs: Vec<InputExample> = if args.ifeval_limit > 0 { read_inputs(&data_dir::ifeval_input_data(&data))? } else { Vec::new() };
+    let mut inputs: Vec<InputExample> = if args.ifeval_limit > 0 {
+        read_inputs(&data_dir::ifeval_input_data(&data))?
+    } else {
+        Vec::new()
+    };
     inputs.truncate(args.ifeval_limit);
     let loaded = args.model.load()?;
-    println!("reference: {} on {} (loaded in {:.1} s)", loaded.model_path.display(), loaded.backend, loaded.load_secs);
+    println!(
+        "reference: {} on {} (loaded in {:.1} s)",
+        loaded.model_path.display(),
+        loaded.backend,
+        loaded.load_secs
+    );
     let model_identity = eval::provenance::model_identity(&loaded.model_path)?;
-    let base = Base { model: &loaded.model, tokenizer: &loaded.tokenizer, model_path: &loaded.model_path, model_identity, backend: loaded.backend };
+    let base = Base {
+        model: &loaded.model,
+        tokenizer: &loaded.tokenizer,
+        model_path: &loaded.model_path,
+        model_identity,
+        backend: loaded.backend,
+    };
     let cfg = StudyConfig {
         out: args.out.clone(),
         text_file: data_dir::wikitext2_test(&data),
@@ -88,7 +105,18 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         "software": eval::provenance::software(),
     });
     crate::report::write(&cfg.out, &results, metadata)?;
-    let failed = results.iter().filter(|r| r.status == crate::record::Status::Failed).count();
-    println!("wrote results.json, results.csv, report.md and plots to {}{}", cfg.out.display(), if failed > 0 { format!(" ({failed} variants failed; rerun to retry them)") } else { String::new() });
+    let failed = results
+        .iter()
+        .filter(|r| r.status == crate::record::Status::Failed)
+        .count();
+    println!(
+        "wrote results.json, results.csv, report.md and plots to {}{}",
+        cfg.out.display(),
+        if failed > 0 {
+            format!(" ({failed} variants failed; rerun to retry them)")
+        } else {
+            String::new()
+        }
+    );
     Ok(())
 }

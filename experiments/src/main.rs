@@ -4,7 +4,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "experiments", version, about = "Research runs over Gemma 3 270M")]
+#[command(
+    name = "experiments",
+    version,
+    about = "Research runs over Gemma 3 270M"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

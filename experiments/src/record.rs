@@ -54,16 +54,43 @@ pub struct VariantResult {
 
 impl VariantResult {
     pub fn not_run(variant: &Variant, status: Status, reason: String, secs: f64) -> Self {
-        Self { variant: variant.clone(), execution: variant.describe(), status, reason: Some(reason), metrics: Metrics::default(), secs }
+        Self {
+            variant: variant.clone(),
+            execution: variant.describe(),
+            status,
+            reason: Some(reason),
+            metrics: Metrics::default(),
+            secs,
+        }
     }
 }
 
 /// The CSV header and one row per result (empty cells for what was not measured).
 pub fn csv(results: &[VariantResult]) -> String {
     let header = [
-        "variant", "execution", "status", "bits_per_weight", "resident_weight_bytes", "ppl", "ppl_stderr", "kld_mean", "kld_median", "kld_p99",
-        "kld_p99_9", "kld_max", "same_top_p", "delta_p_rms", "ln_ppl_ratio", "ifeval_prompt_strict", "ifeval_inst_strict", "ifeval_prompt_loose",
-        "ifeval_inst_loose", "prefill_tok_s", "decode_tok_s", "secs", "reason",
+        "variant",
+        "execution",
+        "status",
+        "bits_per_weight",
+        "resident_weight_bytes",
+        "ppl",
+        "ppl_stderr",
+        "kld_mean",
+        "kld_median",
+        "kld_p99",
+        "kld_p99_9",
+        "kld_max",
+        "same_top_p",
+        "delta_p_rms",
+        "ln_ppl_ratio",
+        "ifeval_prompt_strict",
+        "ifeval_inst_strict",
+        "ifeval_prompt_loose",
+        "ifeval_inst_loose",
+        "prefill_tok_s",
+        "decode_tok_s",
+        "secs",
+        "reason",
     ];
     let mut out = header.join(",") + "\n";
     for r in results {
@@ -73,9 +100,13 @@ pub fn csv(results: &[VariantResult]) -> String {
         let row = [
             r.variant.name.clone(),
             quote(&r.execution),
-            serde_json::to_value(r.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            serde_json::to_value(r.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             f(m.bits_per_weight),
-            m.resident_weight_bytes.map_or(String::new(), |b| b.to_string()),
+            m.resident_weight_bytes
+                .map_or(String::new(), |b| b.to_string()),
             f(m.ppl),
             f(m.ppl_stderr),
             f(m.kld_mean),

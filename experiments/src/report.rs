@@ -11,10 +11,17 @@ use crate::record::{self, Status, VariantResult};
 
 /// The machine, as far as the report needs it.
 pub fn machine() -> Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| {
+        t.lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split(':').nth(1))
+            .map(|s| s.trim().to_string())
+    });
+    let utc = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()));
-    let utc = std::process::Command::new("date").args(["-u", "+%Y-%m-%dT%H:%M:%SZ"]).output().ok().and_then(|o| String::from_utf8(o.stdout).ok());
+        .and_then(|o| String::from_utf8(o.stdout).ok());
     json!({
         "cpu": cpu,
         "threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -26,9 +33,17 @@ fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map_or("–".into(), f)
 }
 
-fn markdown(results: &[VariantResult], metadata: &Value, plots: &std::result::Result<Vec<PathBuf>, String>) -> String {
+fn markdown(
+    results: &[VariantResult],
+    metadata: &Value,
+    plots: &std::result::Result<Vec<PathBuf>, String>,
+) -> String {
     let mut md = String::from("# Quantization study: Gemma 3 270M\n\n");
-    let _ = writeln!(md, "```json\n{}\n```\n", serde_json::to_string_pretty(metadata).unwrap_or_default());
+    let _ = writeln!(
+        md,
+        "```json\n{}\n```\n",
+        serde_json::to_string_pretty(metadata).unwrap_or_default()
+    );
     md += "PPL and KLD on WikiText-2 (llama.cpp's method; KLD against the f32 reference's saved top-k logits); \
 IFEval on the first prompts (strict/loose, prompt/instruction level); speed at batch 1. \
 Bits per weight are what the format stores over all weights (embedding included).\n\n";
@@ -47,7 +62,10 @@ Bits per weight are what the format stores over all weights (embedding included)
             r.variant.name,
             r.execution,
             opt(m.bits_per_weight, |v| format!("{v:.2}")),
-            m.resident_weight_bytes.map_or("–".into(), |b| format!("{:.0}", b as f64 / (1 << 20) as f64)),
+            m.resident_weight_bytes.map_or("–".into(), |b| format!(
+                "{:.0}",
+                b as f64 / (1 << 20) as f64
+            )),
             opt(m.kld_mean, |v| format!("{v:.5}")),
             opt(m.kld_p99, |v| format!("{v:.4}")),
             opt(m.same_top_p, pct),
@@ -63,14 +81,26 @@ Bits per weight are what the format stores over all weights (embedding included)
     if !skipped.is_empty() {
         md += "\nNot measured:\n\n";
         for r in skipped {
-            let _ = writeln!(md, "- `{}` ({:?}): {}", r.variant.name, r.status, r.reason.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                md,
+                "- `{}` ({:?}): {}",
+                r.variant.name,
+                r.status,
+                r.reason.as_deref().unwrap_or("")
+            );
         }
     }
     md += "\n";
     match plots {
         Ok(files) => {
-            for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")) {
-                let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            for f in files
+                .iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "png"))
+            {
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let _ = writeln!(md, "![{name}]({name})");
             }
         }
@@ -85,13 +115,18 @@ Bits per weight are what the format stores over all weights (embedding included)
 pub fn write(dir: &Path, results: &[VariantResult], metadata: Value) -> Result<()> {
     let at = |name: &str| dir.join(name);
     let json = json!({"metadata": metadata, "variants": results});
-    std::fs::write(at("results.json"), serde_json::to_string_pretty(&json)? + "\n").context("writing results.json")?;
+    std::fs::write(
+        at("results.json"),
+        serde_json::to_string_pretty(&json)? + "\n",
+    )
+    .context("writing results.json")?;
     std::fs::write(at("results.csv"), record::csv(results)).context("writing results.csv")?;
     // A missing font must not lose the numbers: the report says why the plots are absent.
     let plots = crate::plots::write_all(results, dir).map_err(|e| format!("{e:#}"));
     if let Err(why) = &plots {
         eprintln!("plots skipped: {why}");
     }
-    std::fs::write(at("report.md"), markdown(results, &metadata, &plots)).context("writing report.md")?;
+    std::fs::write(at("report.md"), markdown(results, &metadata, &plots))
+        .context("writing report.md")?;
     Ok(())
 }

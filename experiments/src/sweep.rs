@@ -72,21 +72,46 @@ pub fn run(base: &Base, variants: &[Variant], cfg: &StudyConfig) -> Result<Vec<V
     let (mut log, earlier) = JsonlLog::open::<VariantResult>(&cfg.out.join(RESULTS_FILE))?;
     let mut results = Vec::new();
     for (i, variant) in variants.iter().enumerate() {
-        let done = earlier.iter().rev().map(|(_, r)| r).find(|r| r.variant.name == variant.name && r.status != Status::Failed);
+        let done = earlier
+            .iter()
+            .rev()
+            .map(|(_, r)| r)
+            .find(|r| r.variant.name == variant.name && r.status != Status::Failed);
         if let Some(done) = done {
-            println!("[{}/{}] {}: {:?} in an earlier run, kept", i + 1, variants.len(), variant.name, done.status);
+            println!(
+                "[{}/{}] {}: {:?} in an earlier run, kept",
+                i + 1,
+                variants.len(),
+                variant.name,
+                done.status
+            );
             results.push(done.clone());
             continue;
         }
-        println!("[{}/{}] {}: {}", i + 1, variants.len(), variant.name, variant.describe());
+        println!(
+            "[{}/{}] {}: {}",
+            i + 1,
+            variants.len(),
+            variant.name,
+            variant.describe()
+        );
         let start = Instant::now();
         // Burn panics on some schemes a backend lacks; one variant's panic must not end the sweep.
         let outcome = catch_unwind(AssertUnwindSafe(|| measure(base, variant, cfg)))
             .unwrap_or_else(|panic| Err(anyhow::anyhow!("panicked: {}", panic_message(&panic))));
         let secs = start.elapsed().as_secs_f64();
         let result = match outcome {
-            Ok(Outcome::Measured(metrics)) => VariantResult { variant: variant.clone(), execution: variant.describe(), status: Status::Ok, reason: None, metrics, secs },
-            Ok(Outcome::Unsupported(reason)) => VariantResult::not_run(variant, Status::Unsupported, reason, secs),
+            Ok(Outcome::Measured(metrics)) => VariantResult {
+                variant: variant.clone(),
+                execution: variant.describe(),
+                status: Status::Ok,
+                reason: None,
+                metrics,
+                secs,
+            },
+            Ok(Outcome::Unsupported(reason)) => {
+                VariantResult::not_run(variant, Status::Unsupported, reason, secs)
+            }
             Err(e) => VariantResult::not_run(variant, Status::Failed, format!("{e:#}"), secs),
         };
         match &result.reason {
@@ -100,7 +125,11 @@ pub fn run(base: &Base, variants: &[Variant], cfg: &StudyConfig) -> Result<Vec<V
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "(no message)".into())
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 enum Outcome {
@@ -115,15 +144,20 @@ fn variant_model(base: &Base, variant: &Variant) -> Result<std::result::Result<G
         if let Err(e) = dtype.check(base.backend, &device) {
             return Ok(Err(format!("{e:#}")));
         }
-        Ok(Ok(model::weights::load_model(base.model_path, &device, dtype.burn())?))
+        Ok(Ok(model::weights::load_model(
+            base.model_path,
+            &device,
+            dtype.burn(),
+        )?))
     };
     match (variant.format, variant.execution) {
         (Format::F32, _) => Ok(Ok(base.model.clone())),
         (Format::Bf16, _) => float(ModelDtype::Bf16),
         (Format::F16, _) => float(ModelDtype::F16),
-        (_, Execution::Simulated) if !BackendKind::Flex.compiled() => {
-            Ok(Err("simulated quantization uses Burn's flex backend, which this binary was built without".into()))
-        }
+        (_, Execution::Simulated) if !BackendKind::Flex.compiled() => Ok(Err(
+            "simulated quantization uses Burn's flex backend, which this binary was built without"
+                .into(),
+        )),
         _ => Ok(Ok(apply::quantize(base.model, variant)?)),
     }
 }
@@ -134,7 +168,8 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
         Err(reason) => return Ok(Outcome::Unsupported(reason)),
     };
     let dir = cfg.out.join("variants").join(&variant.name);
-    let identity = json!({"model": base.model_identity, "backend": base.backend, "variant": variant});
+    let identity =
+        json!({"model": base.model_identity, "backend": base.backend, "variant": variant});
     let mut m = Metrics {
         bits_per_weight: Some(variant.bits_per_weight(&apply::weight_counts(&model))),
         resident_weight_bytes: Some(bench::weight_bytes(&model)),
@@ -174,11 +209,23 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
             chat_template: ChatTemplate::Auto,
             identity: identity.clone(),
         };
-        println!("  IFEval: {} prompts, up to {} new tokens", cfg.ifeval_inputs.len(), cfg.ifeval_max_new_tokens);
+        println!(
+            "  IFEval: {} prompts, up to {} new tokens",
+            cfg.ifeval_inputs.len(),
+            cfg.ifeval_max_new_tokens
+        );
         let mut meta = Map::new();
         meta.insert("variant".into(), serde_json::to_value(variant)?);
         let folder = run_cfg.open(&cfg.ifeval_inputs).context("IFEval")?;
-        let (report, _) = ifeval_run::run(&model, base.tokenizer, &cfg.ifeval_inputs, &run_cfg, folder, meta).context("IFEval")?;
+        let (report, _) = ifeval_run::run(
+            &model,
+            base.tokenizer,
+            &cfg.ifeval_inputs,
+            &run_cfg,
+            folder,
+            meta,
+        )
+        .context("IFEval")?;
         let a = &report.accuracy;
         m.ifeval_prompt_strict = Some(a.prompt_level_strict_acc);
         m.ifeval_inst_strict = Some(a.inst_level_strict_acc);
@@ -186,8 +233,16 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
         m.ifeval_inst_loose = Some(a.inst_level_loose_acc);
     }
     if cfg.decode_tokens > 0 {
-        println!("  speed: prefill {} tokens, decode {}", cfg.prefill_tokens, cfg.decode_tokens);
-        let bench_cfg = BenchConfig { prefill_tokens: cfg.prefill_tokens, decode_tokens: cfg.decode_tokens, batch_sizes: vec![], repeats: 1 };
+        println!(
+            "  speed: prefill {} tokens, decode {}",
+            cfg.prefill_tokens, cfg.decode_tokens
+        );
+        let bench_cfg = BenchConfig {
+            prefill_tokens: cfg.prefill_tokens,
+            decode_tokens: cfg.decode_tokens,
+            batch_sizes: vec![],
+            repeats: 1,
+        };
         let r = bench::run(&model, base.tokenizer, &bench_cfg).context("speed")?;
         (m.prefill_tok_s, m.decode_tok_s) = (Some(r.prefill_tok_s), Some(r.decode_tok_s));
     }

@@ -24,9 +24,14 @@ pub enum Format {
     Bf16,
     F16,
     /// Symmetric integers of `bits` bits with an f32 scale per tensor.
-    IntTensor { bits: u32 },
+    IntTensor {
+        bits: u32,
+    },
     /// Symmetric integers of `bits` bits with a scale per `block` values.
-    IntBlock { bits: u32, block: usize },
+    IntBlock {
+        bits: u32,
+        block: usize,
+    },
 }
 
 /// Where the arithmetic happens.
@@ -88,14 +93,21 @@ impl Variant {
             "bf16" => Format::Bf16,
             "f16" => Format::F16,
             _ => {
-                let Some((int, scale)) = base.split_once('-') else { bail!("variant {name:?}: {usage}") };
+                let Some((int, scale)) = base.split_once('-') else {
+                    bail!("variant {name:?}: {usage}")
+                };
                 let bits = match int {
                     "int8" => 8,
                     "int4" => 4,
                     "int2" => 2,
                     _ => bail!("variant {name:?}: {usage}"),
                 };
-                match (scale, scale.strip_prefix('b').and_then(|b| b.parse::<usize>().ok())) {
+                match (
+                    scale,
+                    scale
+                        .strip_prefix('b')
+                        .and_then(|b| b.parse::<usize>().ok()),
+                ) {
                     ("tensor", _) => Format::IntTensor { bits },
                     (_, Some(block @ (32 | 64 | 128))) => Format::IntBlock { bits, block },
                     _ => bail!("variant {name:?}: block size must be 32, 64 or 128 ({usage})"),
@@ -112,16 +124,27 @@ impl Variant {
             (false, true) => Execution::Packed,
         };
         if packed && !matches!(format, Format::IntBlock { bits: 8 | 4, .. }) {
-            bail!("variant {name:?}: the packed kernels do int8 and int4 in blocks of 32, 64 or 128");
+            bail!(
+                "variant {name:?}: the packed kernels do int8 and int4 in blocks of 32, 64 or 128"
+            );
         }
-        Ok(Self { name: name.to_string(), format, execution, embedding })
+        Ok(Self {
+            name: name.to_string(),
+            format,
+            execution,
+            embedding,
+        })
     }
 
     /// The packed kernels' format, for `-packed` variants.
     pub fn packed_format(&self) -> Option<PackedFormat> {
         match (self.execution, self.format) {
-            (Execution::Packed, Format::IntBlock { bits: 8, block }) => Some(PackedFormat::Int8 { block }),
-            (Execution::Packed, Format::IntBlock { bits: 4, block }) => Some(PackedFormat::Int4 { block }),
+            (Execution::Packed, Format::IntBlock { bits: 8, block }) => {
+                Some(PackedFormat::Int8 { block })
+            }
+            (Execution::Packed, Format::IntBlock { bits: 4, block }) => {
+                Some(PackedFormat::Int4 { block })
+            }
             _ => None,
         }
     }
@@ -129,7 +152,11 @@ impl Variant {
     /// Bits per weight of the quantized tensors as stored: the values plus their scales (f32
     /// scales for Burn's schemes, f16 for the packed kernels, as in GGUF).
     pub fn quantized_bits(&self) -> f64 {
-        let scale_bits = if self.execution == Execution::Packed { 16.0 } else { 32.0 };
+        let scale_bits = if self.execution == Execution::Packed {
+            16.0
+        } else {
+            32.0
+        };
         match self.format {
             Format::F32 => 32.0,
             Format::Bf16 | Format::F16 => 16.0,
@@ -147,7 +174,9 @@ impl Variant {
             _ => 32.0,
         };
         let embedding = if self.embedding { q } else { float };
-        let bits = embedding * counts.embedding as f64 + q * counts.projections as f64 + float * counts.other as f64;
+        let bits = embedding * counts.embedding as f64
+            + q * counts.projections as f64
+            + float * counts.other as f64;
         bits / counts.total() as f64
     }
 
@@ -155,8 +184,12 @@ impl Variant {
     pub fn describe(&self) -> String {
         let what = match self.execution {
             Execution::Float => "float weights and matmul".to_string(),
-            Execution::Simulated => "Burn quantize→dequantize at load (flex), f32 matmul".to_string(),
-            Execution::Packed => "packed integer kernels (int8 activations per block), CPU".to_string(),
+            Execution::Simulated => {
+                "Burn quantize→dequantize at load (flex), f32 matmul".to_string()
+            }
+            Execution::Packed => {
+                "packed integer kernels (int8 activations per block), CPU".to_string()
+            }
         };
         let emb = match (self.execution, self.embedding) {
             (Execution::Float, _) => "",
@@ -211,8 +244,18 @@ mod tests {
         assert_eq!(v.execution, Execution::Packed);
         assert!(v.embedding);
         assert_eq!(v.packed_format(), Some(PackedFormat::Int4 { block: 64 }));
-        assert_eq!(Variant::parse("int8-tensor").unwrap().format, Format::IntTensor { bits: 8 });
-        for bad in ["int3-b32", "int4-b48", "f32+emb", "int2-b32-packed", "int8-tensor-packed", "q4"] {
+        assert_eq!(
+            Variant::parse("int8-tensor").unwrap().format,
+            Format::IntTensor { bits: 8 }
+        );
+        for bad in [
+            "int3-b32",
+            "int4-b48",
+            "f32+emb",
+            "int2-b32-packed",
+            "int8-tensor-packed",
+            "q4",
+        ] {
             assert!(Variant::parse(bad).is_err(), "{bad}");
         }
         for name in DEFAULT_VARIANTS {
@@ -222,13 +265,31 @@ mod tests {
 
     #[test]
     fn bits_per_weight() {
-        let counts = WeightCounts { embedding: 60, projections: 40, other: 0 };
-        assert_eq!(Variant::parse("f32").unwrap().bits_per_weight(&counts), 32.0);
-        assert_eq!(Variant::parse("bf16").unwrap().bits_per_weight(&counts), 16.0);
+        let counts = WeightCounts {
+            embedding: 60,
+            projections: 40,
+            other: 0,
+        };
+        assert_eq!(
+            Variant::parse("f32").unwrap().bits_per_weight(&counts),
+            32.0
+        );
+        assert_eq!(
+            Variant::parse("bf16").unwrap().bits_per_weight(&counts),
+            16.0
+        );
         // 4 bits + a 32-bit scale per 32 values = 5; the embedding stays at 32.
-        assert_eq!(Variant::parse("int4-b32").unwrap().bits_per_weight(&counts), (60.0 * 32.0 + 40.0 * 5.0) / 100.0);
+        assert_eq!(
+            Variant::parse("int4-b32").unwrap().bits_per_weight(&counts),
+            (60.0 * 32.0 + 40.0 * 5.0) / 100.0
+        );
         // Packed: f16 scales, as GGUF's Q4_0 (4.5 bits).
-        assert_eq!(Variant::parse("int4-b32-packed+emb").unwrap().bits_per_weight(&counts), 4.5);
+        assert_eq!(
+            Variant::parse("int4-b32-packed+emb")
+                .unwrap()
+                .bits_per_weight(&counts),
+            4.5
+        );
     }
 
     #[test]
@@ -236,7 +297,10 @@ mod tests {
         let list = parse_list(&["int4-b32".into(), "f32".into()]).unwrap();
         assert_eq!(list[0].name, REFERENCE);
         let list = parse_list(&["int4-b32".into()]).unwrap();
-        assert_eq!(list.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["f32", "int4-b32"]);
+        assert_eq!(
+            list.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+            ["f32", "int4-b32"]
+        );
         assert!(parse_list(&["bf16".into(), "bf16".into()]).is_err());
     }
 }

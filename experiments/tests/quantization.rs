@@ -15,12 +15,19 @@ use model::{BackendKind, GemmaTokenizer, paths};
 
 #[test]
 fn small_study_writes_everything_and_orders_kld() {
-    let Some(path) = paths::real_model_for_tests() else { return };
+    let Some(path) = paths::real_model_for_tests() else {
+        return;
+    };
     let backend = BackendKind::Flex;
     let device = backend.device().unwrap();
     let model = model::weights::load_model(&path, &device, burn::tensor::DType::F32).unwrap();
-    let tokenizer = GemmaTokenizer::from_file(&paths::resolve_tokenizer(&path, None).unwrap()).unwrap();
-    assert_eq!(apply::weight_counts(&model).total(), model.num_params(), "weights by role add up to the model");
+    let tokenizer =
+        GemmaTokenizer::from_file(&paths::resolve_tokenizer(&path, None).unwrap()).unwrap();
+    assert_eq!(
+        apply::weight_counts(&model).total(),
+        model.num_params(),
+        "weights by role add up to the model"
+    );
 
     let data = eval::data_dir::data_dir();
     let mut inputs = read_jsonl(&eval::data_dir::ifeval_input_data(&data)).unwrap();
@@ -38,43 +45,115 @@ fn small_study_writes_everything_and_orders_kld() {
         prefill_tokens: 32,
         decode_tokens: 4,
     };
-    let base = Base { model: &model, tokenizer: &tokenizer, model_path: &path, model_identity: serde_json::json!(path.display().to_string()), backend };
-    let names: Vec<String> = ["int2-b32", "int4-b32", "int8-b32", "f16", "int4-b32-packed"].iter().map(|s| s.to_string()).collect();
+    let base = Base {
+        model: &model,
+        tokenizer: &tokenizer,
+        model_path: &path,
+        model_identity: serde_json::json!(path.display().to_string()),
+        backend,
+    };
+    let names: Vec<String> = ["int2-b32", "int4-b32", "int8-b32", "f16", "int4-b32-packed"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let variants = variant::parse_list(&names).unwrap();
     let results = sweep::run(&base, &variants, &cfg).unwrap();
     experiments::report::write(&out, &results, serde_json::json!({"test": true})).unwrap();
 
     let by = |name: &str| results.iter().find(|r| r.variant.name == name).unwrap();
     for r in &results {
-        eprintln!("{}: {:?} {:?} ppl {:?} kld {:?} same-top {:?} ifeval {:?} bpw {:?}", r.variant.name, r.status, r.reason, r.metrics.ppl, r.metrics.kld_mean, r.metrics.same_top_p, r.metrics.ifeval_prompt_strict, r.metrics.bits_per_weight);
+        eprintln!(
+            "{}: {:?} {:?} ppl {:?} kld {:?} same-top {:?} ifeval {:?} bpw {:?}",
+            r.variant.name,
+            r.status,
+            r.reason,
+            r.metrics.ppl,
+            r.metrics.kld_mean,
+            r.metrics.same_top_p,
+            r.metrics.ifeval_prompt_strict,
+            r.metrics.bits_per_weight
+        );
     }
-    assert_eq!(by("f16").status, Status::Unsupported, "f16 overflows Gemma 3: refused, not NaN");
+    assert_eq!(
+        by("f16").status,
+        Status::Unsupported,
+        "f16 overflows Gemma 3: refused, not NaN"
+    );
     for name in ["f32", "int8-b32", "int4-b32", "int2-b32", "int4-b32-packed"] {
         let r = by(name);
         assert_eq!(r.status, Status::Ok, "{name}: {:?}", r.reason);
-        assert!(r.metrics.ppl.unwrap().is_finite() && r.metrics.ifeval_inst_loose.is_some() && r.metrics.decode_tok_s.unwrap() > 0.0, "{name}");
+        assert!(
+            r.metrics.ppl.unwrap().is_finite()
+                && r.metrics.ifeval_inst_loose.is_some()
+                && r.metrics.decode_tok_s.unwrap() > 0.0,
+            "{name}"
+        );
     }
     let kld = |name: &str| by(name).metrics.kld_mean.unwrap();
-    assert!(kld("int8-b32") < kld("int4-b32") && kld("int4-b32") < kld("int2-b32"), "KLD must grow as bits shrink");
-    assert!(by("int8-b32").metrics.same_top_p.unwrap() > 0.9, "int8 keeps the top token almost everywhere");
+    assert!(
+        kld("int8-b32") < kld("int4-b32") && kld("int4-b32") < kld("int2-b32"),
+        "KLD must grow as bits shrink"
+    );
+    assert!(
+        by("int8-b32").metrics.same_top_p.unwrap() > 0.9,
+        "int8 keeps the top token almost everywhere"
+    );
     assert!(by("int8-b32").metrics.bits_per_weight.unwrap() < 32.0);
 
-    for file in ["results.jsonl", "results.json", "results.csv", "report.md", "ppl_kld_vs_bits.png", "ppl_kld_vs_bits.svg", "ifeval_vs_bits.png", "ifeval_vs_bits.svg", "decode_vs_bits.png", "decode_vs_bits.svg"] {
+    for file in [
+        "results.jsonl",
+        "results.json",
+        "results.csv",
+        "report.md",
+        "ppl_kld_vs_bits.png",
+        "ppl_kld_vs_bits.svg",
+        "ifeval_vs_bits.png",
+        "ifeval_vs_bits.svg",
+        "decode_vs_bits.png",
+        "decode_vs_bits.svg",
+    ] {
         let p = out.join(file);
-        assert!(p.metadata().map(|m| m.len() > 0).unwrap_or(false), "{} missing or empty", p.display());
+        assert!(
+            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
+            "{} missing or empty",
+            p.display()
+        );
     }
     let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + variants.len());
 
     // The reference against its own saved logits: zero divergence, the same top token everywhere.
-    let self_cfg = PerplexityConfig { max_chunks: Some(2), n_ctx: 256, kld_base: Some(out.join(REFERENCE_LOGITS)), ..PerplexityConfig::new(cfg.text_file.clone()) };
-    let own = perplexity::run(&model, &tokenizer, &self_cfg).unwrap().kld.unwrap();
-    assert!(own.kld_mean.value.abs() < 1e-6 && own.same_top_p.value == 1.0, "self-KLD {} same-top {}", own.kld_mean.value, own.same_top_p.value);
+    let self_cfg = PerplexityConfig {
+        max_chunks: Some(2),
+        n_ctx: 256,
+        kld_base: Some(out.join(REFERENCE_LOGITS)),
+        ..PerplexityConfig::new(cfg.text_file.clone())
+    };
+    let own = perplexity::run(&model, &tokenizer, &self_cfg)
+        .unwrap()
+        .kld
+        .unwrap();
+    assert!(
+        own.kld_mean.value.abs() < 1e-6 && own.same_top_p.value == 1.0,
+        "self-KLD {} same-top {}",
+        own.kld_mean.value,
+        own.same_top_p.value
+    );
 
     // A rerun keeps every finished variant without measuring it again.
     let again = sweep::run(&base, &variants, &cfg).unwrap();
     // (JSON keeps floats to within an ulp or so, not bit for bit.)
-    let key = |r: &[VariantResult]| r.iter().map(|v| (v.variant.name.clone(), v.status, v.metrics.ppl.map(|p| (p * 1e6).round()))).collect::<Vec<_>>();
+    let key = |r: &[VariantResult]| {
+        r.iter()
+            .map(|v| {
+                (
+                    v.variant.name.clone(),
+                    v.status,
+                    v.metrics.ppl.map(|p| (p * 1e6).round()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
     assert_eq!(key(&again), key(&results));
     remove(&out);
 }

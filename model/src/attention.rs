@@ -39,14 +39,28 @@ pub struct StepInfo<'a> {
 impl Attention {
     /// `x: [batch, seq, hidden] -> [batch, seq, hidden]`; appends this step's keys and values to
     /// `cache` (and trims it to the window on sliding layers).
-    pub fn forward(&self, x: Tensor<3>, rope: &RopeTables, window: Option<usize>, step: &StepInfo, cache: &mut LayerKv, packed: Option<&PackedLayer>) -> Tensor<3> {
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        rope: &RopeTables,
+        window: Option<usize>,
+        step: &StepInfo,
+        cache: &mut LayerKv,
+        packed: Option<&PackedLayer>,
+    ) -> Tensor<3> {
         let [b, t, _] = x.dims();
         let (h, kvh, hd) = (self.num_heads, self.num_kv_heads, self.head_dim);
         let group = h / kvh;
 
         let heads = |y: Tensor<3>, n: usize| y.reshape([b, t, n, hd]).swap_dims(1, 2);
-        let q = rope.apply(self.q_norm.forward(heads(project(&self.q_proj, packed.map(|p| &p.q), x.clone()), h)));
-        let k = rope.apply(self.k_norm.forward(heads(project(&self.k_proj, packed.map(|p| &p.k), x.clone()), kvh)));
+        let q = rope.apply(self.q_norm.forward(heads(
+            project(&self.q_proj, packed.map(|p| &p.q), x.clone()),
+            h,
+        )));
+        let k = rope.apply(self.k_norm.forward(heads(
+            project(&self.k_proj, packed.map(|p| &p.k), x.clone()),
+            kvh,
+        )));
         let v = heads(project(&self.v_proj, packed.map(|p| &p.v), x), kvh);
 
         let (k, v, k_start) = cache.append(k, v);
@@ -59,7 +73,14 @@ impl Attention {
         if let Some(cap) = self.softcap {
             scores = scores.div_scalar(cap).tanh().mul_scalar(cap);
         }
-        let spec = MaskSpec { pads: step.pads, q_start: step.q_start, q_len: t, k_start, k_len, window };
+        let spec = MaskSpec {
+            pads: step.pads,
+            q_start: step.q_start,
+            q_len: t,
+            k_start,
+            k_len,
+            window,
+        };
         // Softmax in f32 whatever the activations' type, as HF does.
         let mut scores = scores.cast(DType::F32);
         if let Some(mask) = spec.build(group, &scores.device()) {
@@ -69,7 +90,10 @@ impl Attention {
         if let Some(w) = window {
             cache.truncate_front(w - 1);
         }
-        let out = out.reshape([b, h, t, hd]).swap_dims(1, 2).reshape([b, t, h * hd]);
+        let out = out
+            .reshape([b, h, t, hd])
+            .swap_dims(1, 2)
+            .reshape([b, t, h * hd]);
         project(&self.o_proj, packed.map(|p| &p.o), out)
     }
 }

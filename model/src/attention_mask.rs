@@ -26,14 +26,28 @@ impl MaskSpec<'_> {
     /// every key is allowed (the common decode step).
     pub fn build(&self, group: usize, device: &Device) -> Option<Tensor<4>> {
         let rows = |pad: usize| {
-            (0..self.q_len).flat_map(move |i| (0..self.k_len).map(move |j| (pad, self.q_start + i, self.k_start + j)))
+            (0..self.q_len).flat_map(move |i| {
+                (0..self.k_len).map(move |j| (pad, self.q_start + i, self.k_start + j))
+            })
         };
-        if self.pads.iter().all(|&pad| rows(pad).all(|(p, q, k)| self.allowed(p, q, k))) {
+        if self
+            .pads
+            .iter()
+            .all(|&pad| rows(pad).all(|(p, q, k)| self.allowed(p, q, k)))
+        {
             return None;
         }
         let mut data = Vec::with_capacity(self.pads.len() * group * self.q_len * self.k_len);
         for &pad in self.pads {
-            let row: Vec<f32> = rows(pad).map(|(p, q, k)| if self.allowed(p, q, k) { 0.0 } else { f32::MIN / 2.0 }).collect();
+            let row: Vec<f32> = rows(pad)
+                .map(|(p, q, k)| {
+                    if self.allowed(p, q, k) {
+                        0.0
+                    } else {
+                        f32::MIN / 2.0
+                    }
+                })
+                .collect();
             for _ in 0..group {
                 data.extend_from_slice(&row);
             }
@@ -48,7 +62,14 @@ mod tests {
     use super::*;
 
     fn spec(pads: &[usize], window: Option<usize>) -> MaskSpec<'_> {
-        MaskSpec { pads, q_start: 0, q_len: 6, k_start: 0, k_len: 6, window }
+        MaskSpec {
+            pads,
+            q_start: 0,
+            q_len: 6,
+            k_start: 0,
+            k_len: 6,
+            window,
+        }
     }
 
     #[test]
@@ -69,7 +90,14 @@ mod tests {
 
     #[test]
     fn decode_step_without_padding_needs_no_mask() {
-        let s = MaskSpec { pads: &[0, 0], q_start: 7, q_len: 1, k_start: 0, k_len: 8, window: None };
+        let s = MaskSpec {
+            pads: &[0, 0],
+            q_start: 7,
+            q_len: 1,
+            k_start: 0,
+            k_len: 8,
+            window: None,
+        };
         assert!(s.build(4, &Device::default()).is_none());
     }
 }

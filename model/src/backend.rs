@@ -17,7 +17,8 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-    pub const ALL: [BackendKind; 5] = [Self::Ndarray, Self::Flex, Self::Wgpu, Self::Tch, Self::Cuda];
+    pub const ALL: [BackendKind; 5] =
+        [Self::Ndarray, Self::Flex, Self::Wgpu, Self::Tch, Self::Cuda];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -42,7 +43,10 @@ impl BackendKind {
 
     /// The compiled backends, fastest CPU one first: the default is the first.
     pub fn available() -> Vec<BackendKind> {
-        [Self::Flex, Self::Cuda, Self::Wgpu, Self::Tch, Self::Ndarray].into_iter().filter(|b| b.compiled()).collect()
+        [Self::Flex, Self::Cuda, Self::Wgpu, Self::Tch, Self::Ndarray]
+            .into_iter()
+            .filter(|b| b.compiled())
+            .collect()
     }
 
     pub fn default_kind() -> BackendKind {
@@ -55,7 +59,11 @@ impl BackendKind {
         if !self.compiled() {
             anyhow::bail!(
                 "backend {self} is not compiled into this binary; rebuild with `--features {self}` (compiled: {})",
-                Self::available().iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+                Self::available()
+                    .iter()
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         Ok(match self {
@@ -135,14 +143,34 @@ pub struct BackendProbe {
 /// fails on lavapipe and leaves the device unusable.
 fn probe_quantization(kind: BackendKind, device: &Device) -> Vec<&'static str> {
     use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue, ScaleDtype};
-    let store = if matches!(kind, BackendKind::Wgpu | BackendKind::Cuda) { QuantStore::PackedU32(0) } else { QuantStore::Native };
+    let store = if matches!(kind, BackendKind::Wgpu | BackendKind::Cuda) {
+        QuantStore::PackedU32(0)
+    } else {
+        QuantStore::Native
+    };
     let base = QuantScheme::default().with_store(store);
     let schemes = [
-        ("int8 per tensor", base.with_value(QuantValue::Q8S).per_tensor(ScaleDtype::F32), 0.02),
-        ("int8 block 32", base.with_value(QuantValue::Q8S).per_block([32], ScaleDtype::F32), 0.02),
-        ("int4 block 32", base.with_value(QuantValue::Q4S).per_block([32], ScaleDtype::F32), 0.2),
+        (
+            "int8 per tensor",
+            base.with_value(QuantValue::Q8S).per_tensor(ScaleDtype::F32),
+            0.02,
+        ),
+        (
+            "int8 block 32",
+            base.with_value(QuantValue::Q8S)
+                .per_block([32], ScaleDtype::F32),
+            0.02,
+        ),
+        (
+            "int4 block 32",
+            base.with_value(QuantValue::Q4S)
+                .per_block([32], ScaleDtype::F32),
+            0.2,
+        ),
     ];
-    let values: Vec<f32> = (0..128).map(|i| ((i * 37 % 64) as f32 - 32.0) / 32.0).collect();
+    let values: Vec<f32> = (0..128)
+        .map(|i| ((i * 37 % 64) as f32 - 32.0) / 32.0)
+        .collect();
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let works: Vec<&'static str> = schemes
@@ -151,7 +179,12 @@ fn probe_quantization(kind: BackendKind, device: &Device) -> Vec<&'static str> {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let t = Tensor::<2>::from_data(TensorData::new(values.clone(), [2, 64]), device);
                 let back = crate::host::to_vec(t.quantize_dynamic(scheme).dequantize()).ok()?;
-                Some(values.iter().zip(&back).all(|(a, b)| (a - b).abs() <= *tolerance))
+                Some(
+                    values
+                        .iter()
+                        .zip(&back)
+                        .all(|(a, b)| (a - b).abs() <= *tolerance),
+                )
             }))
             .ok()
             .flatten()
@@ -166,7 +199,15 @@ fn probe_quantization(kind: BackendKind, device: &Device) -> Vec<&'static str> {
 impl BackendKind {
     /// Opens the device and runs a small matmul, reporting instead of failing.
     pub fn probe(self) -> BackendProbe {
-        let mut p = BackendProbe { backend: self, compiled: self.compiled(), device: None, dtypes: vec![], matmul_error: None, quantization: vec![], error: None };
+        let mut p = BackendProbe {
+            backend: self,
+            compiled: self.compiled(),
+            device: None,
+            dtypes: vec![],
+            matmul_error: None,
+            quantization: vec![],
+            error: None,
+        };
         let device = match self.device() {
             Ok(d) => d,
             Err(e) => {
@@ -175,20 +216,32 @@ impl BackendKind {
             }
         };
         p.device = Some(device_name(self, &device));
-        p.dtypes = [(DType::F32, "f32"), (DType::BF16, "bf16"), (DType::F16, "f16")]
-            .into_iter()
-            .filter(|(d, _)| device.supports_dtype(*d))
-            .map(|(_, n)| n)
-            .collect();
+        p.dtypes = [
+            (DType::F32, "f32"),
+            (DType::BF16, "bf16"),
+            (DType::F16, "f16"),
+        ]
+        .into_iter()
+        .filter(|(d, _)| device.supports_dtype(*d))
+        .map(|(_, n)| n)
+        .collect();
         let (n, k, m) = (8, 64, 16);
-        let a: Vec<f32> = (0..n * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0).collect();
-        let b: Vec<f32> = (0..k * m).map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0).collect();
-        let out = Tensor::<2>::from_data(TensorData::new(a.clone(), [n, k]), &device).matmul(Tensor::from_data(TensorData::new(b.clone(), [k, m]), &device));
+        let a: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
+            .collect();
+        let b: Vec<f32> = (0..k * m)
+            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0)
+            .collect();
+        let out = Tensor::<2>::from_data(TensorData::new(a.clone(), [n, k]), &device).matmul(
+            Tensor::from_data(TensorData::new(b.clone(), [k, m]), &device),
+        );
         match crate::host::to_vec(out) {
             Ok(got) => {
                 let err = (0..n * m)
                     .map(|i| {
-                        let want: f64 = (0..k).map(|j| a[i / m * k + j] as f64 * b[j * m + i % m] as f64).sum();
+                        let want: f64 = (0..k)
+                            .map(|j| a[i / m * k + j] as f64 * b[j * m + i % m] as f64)
+                            .sum();
                         (got[i] as f64 - want).abs()
                     })
                     .fold(0.0, f64::max);
@@ -213,6 +266,10 @@ impl FromStr for BackendKind {
         Self::ALL
             .into_iter()
             .find(|b| b.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| anyhow::anyhow!("unknown backend {s:?}; expected one of ndarray, flex, wgpu, tch, cuda"))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown backend {s:?}; expected one of ndarray, flex, wgpu, tch, cuda"
+                )
+            })
     }
 }

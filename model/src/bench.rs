@@ -20,7 +20,12 @@ pub struct BenchConfig {
 
 impl Default for BenchConfig {
     fn default() -> Self {
-        Self { prefill_tokens: 512, decode_tokens: 64, batch_sizes: vec![8], repeats: 3 }
+        Self {
+            prefill_tokens: 512,
+            decode_tokens: 64,
+            batch_sizes: vec![8],
+            repeats: 3,
+        }
     }
 }
 
@@ -70,14 +75,22 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
     let prefill_secs = median_secs(cfg.repeats, || prefill(&long))?;
     let ttft_secs = median_secs(cfg.repeats, || prefill(&short))?;
 
-    let decode_cfg = GenerationConfig { max_new_tokens: cfg.decode_tokens, stop_ids: vec![], ..Default::default() };
+    let decode_cfg = GenerationConfig {
+        max_new_tokens: cfg.decode_tokens,
+        stop_ids: vec![],
+        ..Default::default()
+    };
     let decode = |b: usize| -> anyhow::Result<f64> {
         let prompts = vec![short.clone(); b];
         let (_, stats) = generate_batch(model, None, &prompts, &decode_cfg, |_, _| {})?;
         Ok(stats.decode_tok_s())
     };
     let decode_tok_s = decode(1)?;
-    let batched = cfg.batch_sizes.iter().map(|&b| Ok((b, decode(b)?))).collect::<anyhow::Result<Vec<_>>>()?;
+    let batched = cfg
+        .batch_sizes
+        .iter()
+        .map(|&b| Ok((b, decode(b)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(BenchReport {
         prefill_tok_s: long.len() as f64 / prefill_secs,
         ttft_ms: ttft_secs * 1e3,
@@ -99,5 +112,9 @@ pub fn weight_bytes(model: &Gemma3) -> usize {
 pub fn peak_rss_bytes() -> Option<usize> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse::<usize>().ok().map(|kb| kb * 1024)
+    line.split_whitespace()
+        .nth(1)?
+        .parse::<usize>()
+        .ok()
+        .map(|kb| kb * 1024)
 }

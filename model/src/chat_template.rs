@@ -12,7 +12,10 @@ pub struct Message {
 
 impl Message {
     pub fn new(role: &str, content: &str) -> Self {
-        Self { role: role.into(), content: content.into() }
+        Self {
+            role: role.into(),
+            content: content.into(),
+        }
     }
 }
 
@@ -26,11 +29,21 @@ pub fn render(messages: &[Message], add_generation_prompt: bool) -> anyhow::Resu
     let mut out = String::new();
     for (i, m) in turns.iter().enumerate() {
         if (m.role == "user") != (i % 2 == 0) {
-            bail!("conversation roles must alternate user/assistant/user/…; message {i} is {:?}", m.role);
+            bail!(
+                "conversation roles must alternate user/assistant/user/…; message {i} is {:?}",
+                m.role
+            );
         }
-        let role = if m.role == "assistant" { "model" } else { m.role.as_str() };
+        let role = if m.role == "assistant" {
+            "model"
+        } else {
+            m.role.as_str()
+        };
         let first = if i == 0 { prefix.as_str() } else { "" };
-        out.push_str(&format!("<start_of_turn>{role}\n{first}{}<end_of_turn>\n", jinja_trim(&m.content)));
+        out.push_str(&format!(
+            "<start_of_turn>{role}\n{first}{}<end_of_turn>\n",
+            jinja_trim(&m.content)
+        ));
     }
     if add_generation_prompt {
         out.push_str("<start_of_turn>model\n");
@@ -49,7 +62,12 @@ mod tests {
 
     #[test]
     fn system_text_joins_the_first_user_turn() {
-        let msgs = [Message::new("system", "Be brief."), Message::new("user", " Hi "), Message::new("assistant", "Hello"), Message::new("user", "Bye")];
+        let msgs = [
+            Message::new("system", "Be brief."),
+            Message::new("user", " Hi "),
+            Message::new("assistant", "Hello"),
+            Message::new("user", "Bye"),
+        ];
         assert_eq!(
             render(&msgs, true).unwrap(),
             "<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n<start_of_turn>user\nBye<end_of_turn>\n<start_of_turn>model\n"

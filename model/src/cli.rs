@@ -80,7 +80,11 @@ impl ModelArgs {
             format!("no tokenizer.json beside {} or in the cache; fetch it with `{}` or pass --tokenizer", model_path.display(), paths::FETCH_COMMAND)
         })?;
         let tokenizer = GemmaTokenizer::from_file(&tokenizer_path)?;
-        Ok(ModelFiles { model_path, tokenizer_path, tokenizer })
+        Ok(ModelFiles {
+            model_path,
+            tokenizer_path,
+            tokenizer,
+        })
     }
 
     pub fn load(&self) -> anyhow::Result<Loaded> {
@@ -90,7 +94,11 @@ impl ModelArgs {
 
     /// Loads what [`ModelArgs::resolve`] found.
     pub fn load_files(&self, files: ModelFiles) -> anyhow::Result<Loaded> {
-        let ModelFiles { model_path, tokenizer_path, tokenizer } = files;
+        let ModelFiles {
+            model_path,
+            tokenizer_path,
+            tokenizer,
+        } = files;
         let device = self.backend.device()?;
         let start = Instant::now();
         let mut model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
@@ -100,6 +108,15 @@ impl ModelArgs {
         if let Some(p) = self.packed {
             model = model.into_packed(p.format(), true)?;
         }
-        Ok(Loaded { model, tokenizer, model_path, tokenizer_path, backend: self.backend, dtype: self.dtype, device, load_secs: start.elapsed().as_secs_f64() })
+        Ok(Loaded {
+            model,
+            tokenizer,
+            model_path,
+            tokenizer_path,
+            backend: self.backend,
+            dtype: self.dtype,
+            device,
+            load_secs: start.elapsed().as_secs_f64(),
+        })
     }
 }

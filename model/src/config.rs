@@ -80,16 +80,27 @@ impl Gemma3Config {
     /// Read the hyper-parameters from `gemma3.*` GGUF metadata; the GGUF lacks the local RoPE base
     /// and the layer pattern, so those are Gemma 3's constants.
     pub fn from_gguf(file: &GgufFile) -> anyhow::Result<Self> {
-        let arch = file.get("general.architecture").and_then(|v| v.as_str()).unwrap_or("");
+        let arch = file
+            .get("general.architecture")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         if arch != "gemma3" {
-            bail!("{}: general.architecture is {arch:?}, expected \"gemma3\"", file.path().display());
+            bail!(
+                "{}: general.architecture is {arch:?}, expected \"gemma3\"",
+                file.path().display()
+            );
         }
         let uint = |key: &str| -> anyhow::Result<usize> {
             let full = format!("gemma3.{key}");
             file.get(&full)
                 .and_then(|v| v.as_u64())
                 .map(|v| v as usize)
-                .with_context(|| format!("{}: missing or non-integer metadata {full}", file.path().display()))
+                .with_context(|| {
+                    format!(
+                        "{}: missing or non-integer metadata {full}",
+                        file.path().display()
+                    )
+                })
         };
         let float = |key: &str| file.get(&format!("gemma3.{key}")).and_then(|v| v.as_f64());
         let num_layers = uint("block_count")?;
@@ -98,7 +109,10 @@ impl Gemma3Config {
         let head_dim = uint("attention.key_length").unwrap_or(hidden_size / num_heads);
         let vocab_size = match file.tensor("token_embd.weight") {
             Some(t) => t.shape()[0],
-            None => bail!("{}: tensor token_embd.weight is missing", file.path().display()),
+            None => bail!(
+                "{}: tensor token_embd.weight is missing",
+                file.path().display()
+            ),
         };
         let cfg = Self {
             vocab_size,
@@ -114,13 +128,16 @@ impl Gemma3Config {
             rms_norm_eps: float("attention.layer_norm_rms_epsilon").unwrap_or(1e-6),
             rope_theta_global: float("rope.freq_base").unwrap_or(1_000_000.0),
             rope_theta_local: GEMMA3_ROPE_LOCAL_BASE,
-            rope_scaling_global: float("rope.scaling.factor").filter(|f| *f > 0.0).unwrap_or(1.0),
+            rope_scaling_global: float("rope.scaling.factor")
+                .filter(|f| *f > 0.0)
+                .unwrap_or(1.0),
             max_position_embeddings: uint("context_length").unwrap_or(32_768),
             layer_types: pattern_layer_types(num_layers, GEMMA3_SLIDING_PATTERN),
             final_logit_softcapping: float("final_logit_softcapping"),
             attn_logit_softcapping: float("attn_logit_softcapping"),
         };
-        cfg.validate().with_context(|| format!("{}: inconsistent gemma3 metadata", file.path().display()))?;
+        cfg.validate()
+            .with_context(|| format!("{}: inconsistent gemma3 metadata", file.path().display()))?;
         Ok(cfg)
     }
 
@@ -128,14 +145,22 @@ impl Gemma3Config {
     /// multimodal Gemma 3). Accepts every spelling transformers has used for the layer pattern and
     /// the two RoPE bases.
     pub fn from_hf_json(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let root: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let root: Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not valid JSON", path.display()))?;
         let v = root.get("text_config").unwrap_or(&root);
-        Self::from_hf_value(v).with_context(|| format!("{}: not a Gemma 3 text config", path.display()))
+        Self::from_hf_value(v)
+            .with_context(|| format!("{}: not a Gemma 3 text config", path.display()))
     }
 
     fn from_hf_value(v: &Value) -> anyhow::Result<Self> {
-        let uint = |k: &str| v.get(k).and_then(Value::as_u64).map(|x| x as usize).with_context(|| format!("missing integer field {k:?}"));
+        let uint = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_u64)
+                .map(|x| x as usize)
+                .with_context(|| format!("missing integer field {k:?}"))
+        };
         let float = |k: &str| v.get(k).and_then(Value::as_f64);
         let num_layers = uint("num_hidden_layers")?;
         let num_heads = uint("num_attention_heads")?;
@@ -143,20 +168,42 @@ impl Gemma3Config {
         let head_dim = uint("head_dim").unwrap_or(hidden_size / num_heads);
 
         let layer_types = if let Some(types) = v.get("layer_types").filter(|t| !t.is_null()) {
-            serde_json::from_value::<Vec<LayerType>>(types.clone()).context("field \"layer_types\"")?
+            serde_json::from_value::<Vec<LayerType>>(types.clone())
+                .context("field \"layer_types\"")?
         } else {
-            let pattern = uint("sliding_window_pattern").or_else(|_| uint("_sliding_window_pattern")).unwrap_or(GEMMA3_SLIDING_PATTERN);
+            let pattern = uint("sliding_window_pattern")
+                .or_else(|_| uint("_sliding_window_pattern"))
+                .unwrap_or(GEMMA3_SLIDING_PATTERN);
             pattern_layer_types(num_layers, pattern)
         };
 
         // transformers >= 4.56 nests the bases in `rope_parameters`; older configs have flat fields.
-        let nested = |kind: &str, k: &str| v.pointer(&format!("/rope_parameters/{kind}/{k}")).and_then(Value::as_f64);
-        let rope_theta_global = nested("full_attention", "rope_theta").or(float("rope_theta")).unwrap_or(1_000_000.0);
-        let rope_theta_local = nested("sliding_attention", "rope_theta").or(float("rope_local_base_freq")).unwrap_or(GEMMA3_ROPE_LOCAL_BASE);
-        let scaling = v.pointer("/rope_parameters/full_attention").or_else(|| v.get("rope_scaling")).filter(|s| !s.is_null());
+        let nested = |kind: &str, k: &str| {
+            v.pointer(&format!("/rope_parameters/{kind}/{k}"))
+                .and_then(Value::as_f64)
+        };
+        let rope_theta_global = nested("full_attention", "rope_theta")
+            .or(float("rope_theta"))
+            .unwrap_or(1_000_000.0);
+        let rope_theta_local = nested("sliding_attention", "rope_theta")
+            .or(float("rope_local_base_freq"))
+            .unwrap_or(GEMMA3_ROPE_LOCAL_BASE);
+        let scaling = v
+            .pointer("/rope_parameters/full_attention")
+            .or_else(|| v.get("rope_scaling"))
+            .filter(|s| !s.is_null());
         let rope_scaling_global = match scaling {
-            Some(s) if s.get("rope_type").and_then(Value::as_str) == Some("linear") => s.get("factor").and_then(Value::as_f64).unwrap_or(1.0),
-            Some(s) if matches!(s.get("rope_type").and_then(Value::as_str), None | Some("default")) => 1.0,
+            Some(s) if s.get("rope_type").and_then(Value::as_str) == Some("linear") => {
+                s.get("factor").and_then(Value::as_f64).unwrap_or(1.0)
+            }
+            Some(s)
+                if matches!(
+                    s.get("rope_type").and_then(Value::as_str),
+                    None | Some("default")
+                ) =>
+            {
+                1.0
+            }
             Some(s) => bail!("unsupported rope scaling {s}"),
             None => 1.0,
         };
@@ -182,7 +229,9 @@ impl Gemma3Config {
         };
         if let Some(act) = v.get("hidden_activation").and_then(Value::as_str) {
             if act != "gelu_pytorch_tanh" {
-                bail!("hidden_activation {act:?} is not supported (Gemma 3 uses gelu_pytorch_tanh)");
+                bail!(
+                    "hidden_activation {act:?} is not supported (Gemma 3 uses gelu_pytorch_tanh)"
+                );
             }
         }
         cfg.validate()?;
@@ -224,11 +273,20 @@ impl Gemma3Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if self.num_heads == 0 || self.num_kv_heads == 0 || self.num_heads % self.num_kv_heads != 0 {
-            bail!("num_heads {} is not a multiple of num_kv_heads {}", self.num_heads, self.num_kv_heads);
+        if self.num_heads == 0 || self.num_kv_heads == 0 || self.num_heads % self.num_kv_heads != 0
+        {
+            bail!(
+                "num_heads {} is not a multiple of num_kv_heads {}",
+                self.num_heads,
+                self.num_kv_heads
+            );
         }
         if self.layer_types.len() != self.num_layers {
-            bail!("{} layer types for {} layers", self.layer_types.len(), self.num_layers);
+            bail!(
+                "{} layer types for {} layers",
+                self.layer_types.len(),
+                self.num_layers
+            );
         }
         if self.head_dim % 2 != 0 || self.sliding_window == 0 {
             bail!("head_dim must be even and sliding_window positive");
@@ -240,7 +298,13 @@ impl Gemma3Config {
 /// Every `pattern`-th layer is global, the rest slide (5:1 for Gemma 3).
 fn pattern_layer_types(num_layers: usize, pattern: usize) -> Vec<LayerType> {
     (0..num_layers)
-        .map(|i| if (i + 1) % pattern == 0 { LayerType::Global } else { LayerType::Sliding })
+        .map(|i| {
+            if (i + 1) % pattern == 0 {
+                LayerType::Global
+            } else {
+                LayerType::Sliding
+            }
+        })
         .collect()
 }
 
@@ -261,17 +325,29 @@ mod tests {
             "hidden_size": 64, "head_dim": 16, "vocab_size": 10, "intermediate_size": 8, "sliding_window": 4});
         let with = |extra: Value| {
             let mut v = base.clone();
-            v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             Gemma3Config::from_hf_value(&v).unwrap()
         };
-        let flat = with(serde_json::json!({"sliding_window_pattern": 6, "rope_theta": 1e6, "rope_local_base_freq": 1e4}));
-        let private = with(serde_json::json!({"_sliding_window_pattern": 6, "rope_theta": 1e6, "rope_local_base_freq": 1e4}));
+        let flat = with(
+            serde_json::json!({"sliding_window_pattern": 6, "rope_theta": 1e6, "rope_local_base_freq": 1e4}),
+        );
+        let private = with(
+            serde_json::json!({"_sliding_window_pattern": 6, "rope_theta": 1e6, "rope_local_base_freq": 1e4}),
+        );
         let nested = with(serde_json::json!({"layer_types": flat.layer_types.clone(),
             "rope_parameters": {"full_attention": {"rope_theta": 1e6, "rope_type": "default"},
                                 "sliding_attention": {"rope_theta": 1e4, "rope_type": "default"}}}));
         assert_eq!(flat, private);
         assert_eq!(flat, nested);
-        assert_eq!(flat.layer_types.iter().filter(|t| **t == LayerType::Global).count(), 2);
+        assert_eq!(
+            flat.layer_types
+                .iter()
+                .filter(|t| **t == LayerType::Global)
+                .count(),
+            2
+        );
         let roundtrip = Gemma3Config::from_hf_value(&flat.to_hf_json()).unwrap();
         assert_eq!(roundtrip, flat);
     }

@@ -23,10 +23,27 @@ pub struct DecoderLayer {
 
 impl DecoderLayer {
     /// `[batch, seq, hidden] -> [batch, seq, hidden]`.
-    pub fn forward(&self, x: Tensor<3>, rope: &RopeTables, window: Option<usize>, step: &StepInfo, cache: &mut LayerKv, packed: Option<&PackedLayer>) -> Tensor<3> {
-        let attn = self.self_attn.forward(self.input_layernorm.forward(x.clone()), rope, window, step, cache, packed);
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        rope: &RopeTables,
+        window: Option<usize>,
+        step: &StepInfo,
+        cache: &mut LayerKv,
+        packed: Option<&PackedLayer>,
+    ) -> Tensor<3> {
+        let attn = self.self_attn.forward(
+            self.input_layernorm.forward(x.clone()),
+            rope,
+            window,
+            step,
+            cache,
+            packed,
+        );
         let h = x + self.post_attention_layernorm.forward(attn);
-        let ffn = self.mlp.forward(self.pre_feedforward_layernorm.forward(h.clone()), packed);
+        let ffn = self
+            .mlp
+            .forward(self.pre_feedforward_layernorm.forward(h.clone()), packed);
         h + self.post_feedforward_layernorm.forward(ffn)
     }
 }

@@ -5,7 +5,17 @@ use burn::tensor::DType;
 
 use crate::backend::BackendKind;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelDtype {
     #[default]
@@ -42,7 +52,10 @@ impl ModelDtype {
             );
         }
         if !device.supports_dtype(self.burn()) {
-            anyhow::bail!("backend {backend} does not support {}; use --dtype f32", self.name());
+            anyhow::bail!(
+                "backend {backend} does not support {}; use --dtype f32",
+                self.name()
+            );
         }
         Ok(())
     }

@@ -17,6 +17,10 @@ impl FeedForward {
     /// `[batch, seq, hidden] -> [batch, seq, hidden]`; `packed` replaces the float projections.
     pub fn forward(&self, x: Tensor<3>, packed: Option<&PackedLayer>) -> Tensor<3> {
         let gate = gelu_approximate(project(&self.gate_proj, packed.map(|p| &p.gate), x.clone()));
-        project(&self.down_proj, packed.map(|p| &p.down), gate * project(&self.up_proj, packed.map(|p| &p.up), x))
+        project(
+            &self.down_proj,
+            packed.map(|p| &p.down),
+            gate * project(&self.up_proj, packed.map(|p| &p.up), x),
+        )
     }
 }

@@ -7,10 +7,10 @@ use crate::config::Gemma3Config;
 use crate::decoder_layer::DecoderLayer;
 use crate::kv_cache::KvCache;
 use crate::packed_inference::{PackedWeights, packed_matmul};
-use std::sync::Arc;
 use crate::rms_norm::RmsNorm;
 use crate::rope::Rope;
 use crate::tied_embedding::TiedEmbedding;
+use std::sync::Arc;
 
 #[derive(Module, Debug)]
 pub struct Gemma3 {
@@ -30,10 +30,27 @@ pub struct Gemma3 {
 }
 
 impl Gemma3 {
-    pub fn new(config: Gemma3Config, embed_tokens: TiedEmbedding, layers: Vec<DecoderLayer>, norm: RmsNorm) -> Self {
+    pub fn new(
+        config: Gemma3Config,
+        embed_tokens: TiedEmbedding,
+        layers: Vec<DecoderLayer>,
+        norm: RmsNorm,
+    ) -> Self {
         let rope_local = Rope::new(config.head_dim, config.rope_theta_local, 1.0);
-        let rope_global = Rope::new(config.head_dim, config.rope_theta_global, config.rope_scaling_global);
-        Self { embed_tokens, layers, norm, config, rope_local, rope_global, packed: None }
+        let rope_global = Rope::new(
+            config.head_dim,
+            config.rope_theta_global,
+            config.rope_scaling_global,
+        );
+        Self {
+            embed_tokens,
+            layers,
+            norm,
+            config,
+            rope_local,
+            rope_global,
+            packed: None,
+        }
     }
 
     /// The float type of the weights (and so of the activations).
@@ -64,9 +81,16 @@ impl Gemma3 {
         let dtype = x.dtype();
         let local = self.rope_local.tables(&positions, &device, dtype);
         let global = self.rope_global.tables(&positions, &device, dtype);
-        let step = StepInfo { pads: &cache.pads, q_start: cache.len };
+        let step = StepInfo {
+            pads: &cache.pads,
+            q_start: cache.len,
+        };
         for (i, (layer, kv)) in self.layers.iter().zip(cache.layers.iter_mut()).enumerate() {
-            let (rope, window) = if self.config.is_global(i) { (&global, None) } else { (&local, Some(self.config.sliding_window)) };
+            let (rope, window) = if self.config.is_global(i) {
+                (&global, None)
+            } else {
+                (&local, Some(self.config.sliding_window))
+            };
             let packed = self.packed.as_deref().map(|p| &p.layers[i]);
             x = layer.forward(x, rope, window, &step, kv, packed);
         }

@@ -21,7 +21,12 @@ pub struct GenerationConfig {
 
 impl Default for GenerationConfig {
     fn default() -> Self {
-        Self { max_new_tokens: 256, sampling: SamplingConfig::greedy(), stop_ids: STOP_IDS.to_vec(), stop_strings: vec![] }
+        Self {
+            max_new_tokens: 256,
+            sampling: SamplingConfig::greedy(),
+            stop_ids: STOP_IDS.to_vec(),
+            stop_strings: vec![],
+        }
     }
 }
 
@@ -77,7 +82,10 @@ pub fn generate_batch(
     let longest = prompts.iter().map(Vec::len).max().unwrap_or(0);
     let context = model.config.max_position_embeddings;
     if longest + cfg.max_new_tokens > context {
-        bail!("prompt of {longest} tokens plus {} new tokens exceeds the context of {context} tokens", cfg.max_new_tokens);
+        bail!(
+            "prompt of {longest} tokens plus {} new tokens exceeds the context of {context} tokens",
+            cfg.max_new_tokens
+        );
     }
     let device = model.device();
     let b = prompts.len();
@@ -87,11 +95,26 @@ pub fn generate_batch(
         padded.extend(std::iter::repeat_n(PAD_ID, pad));
         padded.extend_from_slice(p);
     }
-    let mut samplers: Vec<Sampler> = (0..b).map(|i| Sampler::new(SamplingConfig { seed: cfg.sampling.seed.wrapping_add(i as u64), ..cfg.sampling.clone() })).collect();
+    let mut samplers: Vec<Sampler> = (0..b)
+        .map(|i| {
+            Sampler::new(SamplingConfig {
+                seed: cfg.sampling.seed.wrapping_add(i as u64),
+                ..cfg.sampling.clone()
+            })
+        })
+        .collect();
     let mut histories: Vec<Vec<u32>> = prompts.to_vec();
-    let mut outs: Vec<Generation> = (0..b).map(|_| Generation { tokens: vec![], stop_reason: StopReason::MaxNewTokens }).collect();
+    let mut outs: Vec<Generation> = (0..b)
+        .map(|_| Generation {
+            tokens: vec![],
+            stop_reason: StopReason::MaxNewTokens,
+        })
+        .collect();
     let mut done = vec![false; b];
-    let mut stats = GenerationStats { prompt_tokens: prompts.iter().map(Vec::len).sum(), ..Default::default() };
+    let mut stats = GenerationStats {
+        prompt_tokens: prompts.iter().map(Vec::len).sum(),
+        ..Default::default()
+    };
 
     let mut cache = model.new_cache(pads);
     let mut input = host::tokens(&padded, b, &device);
@@ -142,6 +165,8 @@ pub fn generate(
     cfg: &GenerationConfig,
     mut on_token: impl FnMut(u32),
 ) -> anyhow::Result<(Generation, GenerationStats)> {
-    let (mut outs, stats) = generate_batch(model, tokenizer, &[prompt.to_vec()], cfg, |_, id| on_token(id))?;
+    let (mut outs, stats) = generate_batch(model, tokenizer, &[prompt.to_vec()], cfg, |_, id| {
+        on_token(id)
+    })?;
     Ok((outs.remove(0), stats))
 }

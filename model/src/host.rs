@@ -11,8 +11,12 @@ pub fn tokens(ids: &[u32], rows: usize, device: &Device) -> Tensor<2, Int> {
 
 /// A float tensor's values as f32, row-major; a failed device read is an error, not a panic.
 pub fn to_vec<const D: usize>(t: Tensor<D>) -> anyhow::Result<Vec<f32>> {
-    let data = t.try_into_data().map_err(|e| anyhow::anyhow!("reading a tensor from the device failed: {e:?}"))?;
-    data.convert::<f32>().try_into_vec::<f32>().map_err(|e| anyhow::anyhow!("tensor data is not f32: {e:?}"))
+    let data = t
+        .try_into_data()
+        .map_err(|e| anyhow::anyhow!("reading a tensor from the device failed: {e:?}"))?;
+    data.convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("tensor data is not f32: {e:?}"))
 }
 
 /// Row-major `[rows, cols] -> [cols, rows]`.

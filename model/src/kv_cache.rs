@@ -59,7 +59,11 @@ pub struct KvCache {
 
 impl KvCache {
     pub fn new(num_layers: usize, pads: Vec<usize>) -> Self {
-        Self { layers: vec![LayerKv::default(); num_layers], pads, len: 0 }
+        Self {
+            layers: vec![LayerKv::default(); num_layers],
+            pads,
+            len: 0,
+        }
     }
 
     pub fn batch_size(&self) -> usize {
@@ -86,6 +90,13 @@ impl KvCache {
 
     /// RoPE positions of the next `t` slots, per row.
     pub(crate) fn positions(&self, t: usize) -> Vec<Vec<usize>> {
-        self.pads.iter().map(|&pad| (self.len..self.len + t).map(|s| s.saturating_sub(pad)).collect()).collect()
+        self.pads
+            .iter()
+            .map(|&pad| {
+                (self.len..self.len + t)
+                    .map(|s| s.saturating_sub(pad))
+                    .collect()
+            })
+            .collect()
     }
 }

@@ -23,7 +23,14 @@ fn workspace() -> PathBuf {
 }
 
 /// Runs llama.cpp's side; `Ok(Err(note))` when llama-cpp-python is not installed.
-pub fn run(gguf: &Path, threads: usize, prefill_ids: &[u32], short_ids: &[u32], decode_tokens: usize, repeats: usize) -> anyhow::Result<Result<LlamaCppReport, String>> {
+pub fn run(
+    gguf: &Path,
+    threads: usize,
+    prefill_ids: &[u32],
+    short_ids: &[u32],
+    decode_tokens: usize,
+    repeats: usize,
+) -> anyhow::Result<Result<LlamaCppReport, String>> {
     if gguf.extension().is_none_or(|e| e != "gguf") {
         bail!("--vs-llama-cpp needs a .gguf model, got {}", gguf.display());
     }
@@ -37,24 +44,43 @@ pub fn run(gguf: &Path, threads: usize, prefill_ids: &[u32], short_ids: &[u32], 
     }
     let mut child = Command::new("python3")
         .arg(&script)
-        .args(["--model", &gguf.display().to_string(), "--threads", &threads.to_string()])
-        .args(["--decode-tokens", &decode_tokens.to_string(), "--repeats", &repeats.to_string()])
+        .args([
+            "--model",
+            &gguf.display().to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
+        .args([
+            "--decode-tokens",
+            &decode_tokens.to_string(),
+            "--repeats",
+            &repeats.to_string(),
+        ])
         .env("PYTHONPATH", pythonpath)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("running python3 {}", script.display()))?;
     let request = serde_json::json!({"prefill_ids": prefill_ids, "short_ids": short_ids});
-    child.stdin.take().context("python stdin")?.write_all(request.to_string().as_bytes())?;
+    child
+        .stdin
+        .take()
+        .context("python stdin")?
+        .write_all(request.to_string().as_bytes())?;
     let out = child.wait_with_output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().last().unwrap_or("");
     if out.status.code() == Some(3) {
         let why: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
-        return Ok(Err(why["error"].as_str().unwrap_or("llama_cpp not importable").to_string()));
+        return Ok(Err(why["error"]
+            .as_str()
+            .unwrap_or("llama_cpp not importable")
+            .to_string()));
     }
     if !out.status.success() {
         bail!("{} failed ({}): {stdout}", script.display(), out.status);
     }
-    Ok(Ok(serde_json::from_str(line).with_context(|| format!("{}: unexpected output {line:?}", script.display()))?))
+    Ok(Ok(serde_json::from_str(line).with_context(|| {
+        format!("{}: unexpected output {line:?}", script.display())
+    })?))
 }

@@ -33,7 +33,16 @@ pub struct PackedWeights {
 
 impl PackedWeights {
     pub fn bytes(&self) -> usize {
-        let layers: usize = self.layers.iter().map(|l| [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down].iter().map(|m| m.bytes()).sum::<usize>()).sum();
+        let layers: usize = self
+            .layers
+            .iter()
+            .map(|l| {
+                [&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down]
+                    .iter()
+                    .map(|m| m.bytes())
+                    .sum::<usize>()
+            })
+            .sum();
         layers + self.lm_head.as_ref().map_or(0, PackedMatrix::bytes)
     }
 }
@@ -53,7 +62,9 @@ pub fn packed_matmul(w: &PackedMatrix, x: Tensor<3>) -> Tensor<3> {
     // Shapes were checked when packing, and a failed device read is a broken device: no
     // meaningful recovery inside a forward pass.
     let values = host::to_vec(x).expect("reading activations for the packed matmul");
-    let out = w.matmul(&values, b * t).expect("packed matmul shapes are checked when packing");
+    let out = w
+        .matmul(&values, b * t)
+        .expect("packed matmul shapes are checked when packing");
     Tensor::from_data(TensorData::new(out, [b, t, w.rows()]), (&device, dtype))
 }
 
@@ -101,11 +112,23 @@ impl Gemma3 {
             for chunk in &self.embed_tokens.chunks {
                 table.extend(host::to_vec(chunk.val())?);
             }
-            Some(PackedMatrix::quantize(&table, self.config.vocab_size, self.config.hidden_size, format).context("packing the LM head")?)
+            Some(
+                PackedMatrix::quantize(
+                    &table,
+                    self.config.vocab_size,
+                    self.config.hidden_size,
+                    format,
+                )
+                .context("packing the LM head")?,
+            )
         } else {
             None
         };
-        self.packed = Some(std::sync::Arc::new(PackedWeights { format, layers, lm_head }));
+        self.packed = Some(std::sync::Arc::new(PackedWeights {
+            format,
+            layers,
+            lm_head,
+        }));
         Ok(self)
     }
 }

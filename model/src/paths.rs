@@ -11,17 +11,24 @@ pub const FETCH_COMMAND: &str = "scripts/fetch-model.sh";
 
 /// Workspace root (the folder holding the top-level Cargo.toml).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("model crate sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("model crate sits in the workspace")
+        .to_path_buf()
 }
 
 /// The model cache: `$GEMMA_CACHE_DIR`, else `<workspace>/.cache/models`.
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("GEMMA_CACHE_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join(".cache/models"))
+    std::env::var_os("GEMMA_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".cache/models"))
 }
 
 /// The shared data folder: `$GEMMA_DATA_DIR`, else `<workspace>/../shared`.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("GEMMA_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("../shared"))
+    std::env::var_os("GEMMA_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared"))
 }
 
 /// Resolve the model path from an explicit flag, `$GEMMA_MODEL`, or the cache.
@@ -34,7 +41,10 @@ pub fn resolve_model(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if path.exists() {
         Ok(path)
     } else {
-        anyhow::bail!("model file {} not found; fetch it with `{FETCH_COMMAND}` (or pass --model / set GEMMA_MODEL)", path.display())
+        anyhow::bail!(
+            "model file {} not found; fetch it with `{FETCH_COMMAND}` (or pass --model / set GEMMA_MODEL)",
+            path.display()
+        )
     }
 }
 
@@ -67,7 +77,9 @@ pub fn resolve_tokenizer(model: &Path, explicit: Option<&Path>) -> Option<PathBu
         return Some(p.to_path_buf());
     }
     let beside = model.with_file_name(TOKENIZER_FILE);
-    [beside, cache_dir().join(TOKENIZER_FILE)].into_iter().find(|p| p.exists())
+    [beside, cache_dir().join(TOKENIZER_FILE)]
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 /// The real model for tests, or `None` with a loud note so a skip is never silent.

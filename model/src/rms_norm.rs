@@ -14,7 +14,10 @@ pub struct RmsNorm {
 
 impl RmsNorm {
     pub fn new(weight: Tensor<1>, eps: f64) -> Self {
-        Self { weight: Param::from_tensor(weight), eps }
+        Self {
+            weight: Param::from_tensor(weight),
+            eps,
+        }
     }
 
     /// Normalises over the last dimension: `[..., d] -> [..., d]`, in float32 whatever the
@@ -23,7 +26,12 @@ impl RmsNorm {
         let dtype = x.dtype();
         let x = x.cast(DType::F32);
         let mean_sq = x.clone().square().mean_dim(D - 1);
-        let scale = self.weight.val().cast(DType::F32).add_scalar(1.0).unsqueeze::<D>();
+        let scale = self
+            .weight
+            .val()
+            .cast(DType::F32)
+            .add_scalar(1.0)
+            .unsqueeze::<D>();
         (x * mean_sq.add_scalar(self.eps).sqrt().recip() * scale).cast(dtype)
     }
 }

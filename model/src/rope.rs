@@ -23,8 +23,13 @@ pub struct RopeTables {
 impl Rope {
     pub fn new(head_dim: usize, theta: f64, scaling: f64) -> Self {
         let base = theta as f32;
-        let inv_freq = (0..head_dim / 2).map(|i| 1.0 / base.powf((2 * i) as f32 / head_dim as f32)).collect();
-        Self { inv_freq, scaling: scaling as f32 }
+        let inv_freq = (0..head_dim / 2)
+            .map(|i| 1.0 / base.powf((2 * i) as f32 / head_dim as f32))
+            .collect();
+        Self {
+            inv_freq,
+            scaling: scaling as f32,
+        }
     }
 
     /// Tables for `positions[b][t]` (every row the same length), computed in f32 and stored in

@@ -22,7 +22,14 @@ pub struct SamplingConfig {
 
 impl Default for SamplingConfig {
     fn default() -> Self {
-        Self { temperature: 0.0, top_k: 0, top_p: 1.0, min_p: 0.0, repetition_penalty: 1.0, seed: 0 }
+        Self {
+            temperature: 0.0,
+            top_k: 0,
+            top_p: 1.0,
+            min_p: 0.0,
+            repetition_penalty: 1.0,
+            seed: 0,
+        }
     }
 }
 
@@ -64,14 +71,22 @@ impl Sampler {
         if c.repetition_penalty != 1.0 {
             for &t in history {
                 let l = &mut logits[t as usize];
-                *l = if *l > 0.0 { *l / c.repetition_penalty } else { *l * c.repetition_penalty };
+                *l = if *l > 0.0 {
+                    *l / c.repetition_penalty
+                } else {
+                    *l * c.repetition_penalty
+                };
             }
         }
         if c.is_greedy() {
             return argmax(logits);
         }
         // Candidates sorted by logit, then truncated by each filter in turn.
-        let mut cand: Vec<(u32, f32)> = logits.iter().enumerate().map(|(i, &l)| (i as u32, l / c.temperature)).collect();
+        let mut cand: Vec<(u32, f32)> = logits
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| (i as u32, l / c.temperature))
+            .collect();
         cand.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
         if c.top_k > 0 {
             cand.truncate(c.top_k);
@@ -83,10 +98,22 @@ impl Sampler {
         let mut keep = probs.len();
         if c.top_p < 1.0 {
             let mut acc = 0.0;
-            keep = probs.iter().position(|&p| { acc += p; acc >= c.top_p }).map_or(keep, |i| i + 1);
+            keep = probs
+                .iter()
+                .position(|&p| {
+                    acc += p;
+                    acc >= c.top_p
+                })
+                .map_or(keep, |i| i + 1);
         }
         if c.min_p > 0.0 {
-            keep = keep.min(probs.iter().position(|&p| p < c.min_p * probs[0]).unwrap_or(keep).max(1));
+            keep = keep.min(
+                probs
+                    .iter()
+                    .position(|&p| p < c.min_p * probs[0])
+                    .unwrap_or(keep)
+                    .max(1),
+            );
         }
         let mass: f32 = probs[..keep].iter().sum();
         let mut r = self.rng.random::<f32>() * mass;
@@ -106,21 +133,42 @@ mod tests {
 
     #[test]
     fn greedy_takes_the_first_maximum() {
-        assert_eq!(Sampler::new(SamplingConfig::greedy()).sample(&mut [1.0, 3.0, 3.0, 0.0], &[]), 1);
+        assert_eq!(
+            Sampler::new(SamplingConfig::greedy()).sample(&mut [1.0, 3.0, 3.0, 0.0], &[]),
+            1
+        );
     }
 
     #[test]
     fn repetition_penalty_can_change_the_choice() {
-        let cfg = SamplingConfig { repetition_penalty: 2.0, ..SamplingConfig::greedy() };
+        let cfg = SamplingConfig {
+            repetition_penalty: 2.0,
+            ..SamplingConfig::greedy()
+        };
         assert_eq!(Sampler::new(cfg).sample(&mut [1.0, 3.0, 2.0], &[1]), 2);
     }
 
     #[test]
     fn top_k_1_and_tiny_top_p_are_greedy() {
         for cfg in [
-            SamplingConfig { temperature: 1.0, top_k: 1, seed: 7, ..Default::default() },
-            SamplingConfig { temperature: 1.0, top_p: 1e-6, seed: 7, ..Default::default() },
-            SamplingConfig { temperature: 1.0, min_p: 0.99, seed: 7, ..Default::default() },
+            SamplingConfig {
+                temperature: 1.0,
+                top_k: 1,
+                seed: 7,
+                ..Default::default()
+            },
+            SamplingConfig {
+                temperature: 1.0,
+                top_p: 1e-6,
+                seed: 7,
+                ..Default::default()
+            },
+            SamplingConfig {
+                temperature: 1.0,
+                min_p: 0.99,
+                seed: 7,
+                ..Default::default()
+            },
         ] {
             let mut s = Sampler::new(cfg);
             for _ in 0..20 {
@@ -131,10 +179,16 @@ mod tests {
 
     #[test]
     fn sampling_follows_the_distribution_and_the_seed() {
-        let cfg = SamplingConfig { temperature: 1.0, seed: 42, ..Default::default() };
+        let cfg = SamplingConfig {
+            temperature: 1.0,
+            seed: 42,
+            ..Default::default()
+        };
         let draw = |cfg: SamplingConfig| {
             let mut s = Sampler::new(cfg);
-            (0..4000).map(|_| s.sample(&mut [0.0, (3.0f32).ln()], &[])).collect::<Vec<_>>()
+            (0..4000)
+                .map(|_| s.sample(&mut [0.0, (3.0f32).ln()], &[]))
+                .collect::<Vec<_>>()
         };
         let a = draw(cfg.clone());
         assert_eq!(a, draw(cfg), "same seed, same draws");

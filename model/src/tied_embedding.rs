@@ -24,21 +24,40 @@ impl TiedEmbedding {
     }
 
     /// From the row-major `[vocab, hidden]` values.
-    pub fn from_values(values: &[f32], vocab: usize, hidden: usize, options: impl Into<TensorCreationOptions> + Clone) -> Self {
+    pub fn from_values(
+        values: &[f32],
+        vocab: usize,
+        hidden: usize,
+        options: impl Into<TensorCreationOptions> + Clone,
+    ) -> Self {
         let rows = Self::chunk_rows(hidden);
         let chunks = values
             .chunks(rows * hidden)
-            .map(|c| Param::from_tensor(Tensor::from_data(TensorData::new(c.to_vec(), [c.len() / hidden, hidden]), options.clone())))
+            .map(|c| {
+                Param::from_tensor(Tensor::from_data(
+                    TensorData::new(c.to_vec(), [c.len() / hidden, hidden]),
+                    options.clone(),
+                ))
+            })
             .collect();
         debug_assert_eq!(values.len(), vocab * hidden);
         Self { chunks }
     }
 
     /// Uninitialised chunks of the right shapes, for a store to fill.
-    pub fn empty(vocab: usize, hidden: usize, options: impl Into<TensorCreationOptions> + Clone) -> Self {
+    pub fn empty(
+        vocab: usize,
+        hidden: usize,
+        options: impl Into<TensorCreationOptions> + Clone,
+    ) -> Self {
         let rows = Self::chunk_rows(hidden);
         let chunks = (0..vocab.div_ceil(rows))
-            .map(|i| Param::from_tensor(Tensor::empty([rows.min(vocab - i * rows), hidden], options.clone())))
+            .map(|i| {
+                Param::from_tensor(Tensor::empty(
+                    [rows.min(vocab - i * rows), hidden],
+                    options.clone(),
+                ))
+            })
             .collect();
         Self { chunks }
     }
@@ -66,7 +85,10 @@ impl TiedEmbedding {
             } else {
                 // Gather clamped local ids, then zero the rows whose id lives in another chunk.
                 let local = flat.clone().sub_scalar(start as i64);
-                let inside = local.clone().greater_equal_elem(0).bool_and(local.clone().lower_elem(rows as i64));
+                let inside = local
+                    .clone()
+                    .greater_equal_elem(0)
+                    .bool_and(local.clone().lower_elem(rows as i64));
                 let keep = inside.float().cast(w.dtype()).unsqueeze_dim::<2>(1); // [n, 1]
                 w.select(0, local.clamp(0, rows as i64 - 1)) * keep
             };
@@ -83,7 +105,11 @@ impl TiedEmbedding {
 
     /// The LM head: `x: [n, hidden] -> [n, vocab]`.
     pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
-        let parts: Vec<Tensor<2>> = self.chunks.iter().map(|c| x.clone().matmul(c.val().transpose())).collect();
+        let parts: Vec<Tensor<2>> = self
+            .chunks
+            .iter()
+            .map(|c| x.clone().matmul(c.val().transpose()))
+            .collect();
         Tensor::cat(parts, 1)
     }
 }

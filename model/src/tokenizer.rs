@@ -17,11 +17,19 @@ pub struct GemmaTokenizer {
 
 impl GemmaTokenizer {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
-        let inner = tokenizers::Tokenizer::from_file(path).map_err(|e| anyhow!("{}: cannot load tokenizer: {e}", path.display()))?;
+        let inner = tokenizers::Tokenizer::from_file(path)
+            .map_err(|e| anyhow!("{}: cannot load tokenizer: {e}", path.display()))?;
         let tok = Self { inner };
-        for (text, id) in [("<bos>", BOS_ID), ("<eos>", EOS_ID), ("<end_of_turn>", END_OF_TURN_ID)] {
+        for (text, id) in [
+            ("<bos>", BOS_ID),
+            ("<eos>", EOS_ID),
+            ("<end_of_turn>", END_OF_TURN_ID),
+        ] {
             if tok.inner.token_to_id(text) != Some(id) {
-                anyhow::bail!("{}: {text} is not id {id}; this is not a Gemma 3 tokenizer", path.display());
+                anyhow::bail!(
+                    "{}: {text} is not id {id}; this is not a Gemma 3 tokenizer",
+                    path.display()
+                );
             }
         }
         Ok(tok)
@@ -30,7 +38,11 @@ impl GemmaTokenizer {
     /// Token ids of `text`, exactly as the official tokenizer gives them (`add_special_tokens`
     /// = `add_bos`): a text that starts with a literal `<bos>` then has two.
     pub fn encode(&self, text: &str, add_bos: bool) -> anyhow::Result<Vec<u32>> {
-        let enc = self.inner.encode(text, false).map_err(|e| anyhow!("tokenizing failed: {e}")).context("encode")?;
+        let enc = self
+            .inner
+            .encode(text, false)
+            .map_err(|e| anyhow!("tokenizing failed: {e}"))
+            .context("encode")?;
         let mut ids = enc.get_ids().to_vec();
         if add_bos {
             ids.insert(0, BOS_ID);
@@ -49,7 +61,9 @@ impl GemmaTokenizer {
     }
 
     pub fn decode(&self, ids: &[u32], skip_special: bool) -> anyhow::Result<String> {
-        self.inner.decode(ids, skip_special).map_err(|e| anyhow!("decoding failed: {e}"))
+        self.inner
+            .decode(ids, skip_special)
+            .map_err(|e| anyhow!("decoding failed: {e}"))
     }
 
     pub fn vocab_size(&self) -> usize {

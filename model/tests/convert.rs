@@ -14,7 +14,9 @@ fn tmp(tag: &str) -> std::path::PathBuf {
 
 #[test]
 fn gguf_to_safetensors_and_burnpack_round_trip_exactly() {
-    let Some(path) = paths::real_model_for_tests() else { return };
+    let Some(path) = paths::real_model_for_tests() else {
+        return;
+    };
     let device = BackendKind::default_kind().device().unwrap();
     let gguf = load(&path, &device);
     let ids = ids(&read_json("gemma3-270m/capital_fr.json")["input_ids"]);
@@ -23,12 +25,20 @@ fn gguf_to_safetensors_and_burnpack_round_trip_exactly() {
     let st = tmp("st");
     hf_export::save(&gguf, &st).unwrap();
     let from_st = load(&st, &device);
-    assert_eq!(last_logits(&from_st, &ids), want, "GGUF -> safetensors -> load");
+    assert_eq!(
+        last_logits(&from_st, &ids),
+        want,
+        "GGUF -> safetensors -> load"
+    );
 
     let bp = tmp("bp");
     burnpack::save(&gguf, &bp).unwrap();
     let from_bp = load(&bp, &device);
-    assert_eq!(last_logits(&from_bp, &ids), want, "GGUF -> burnpack -> load");
+    assert_eq!(
+        last_logits(&from_bp, &ids),
+        want,
+        "GGUF -> burnpack -> load"
+    );
     let _ = std::fs::remove_dir_all(st);
     let _ = std::fs::remove_dir_all(bp);
 }
@@ -44,40 +54,81 @@ fn bf16_checkpoint_of_the_tiny_model_loads_and_stays_close() {
     let seq = ids(&read_json("tiny-gemma3/reference.json")["sequences"][1]["input_ids"]);
     let (a, b) = (last_logits(&f32_model, &seq), last_logits(&reloaded, &seq));
     let diff = max_abs_diff(&a, &b);
-    assert!(diff > 0.0 && diff < 0.05, "bf16 weights change logits a little: {diff}");
+    assert!(
+        diff > 0.0 && diff < 0.05,
+        "bf16 weights change logits a little: {diff}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn f16_is_refused_with_a_reason_and_missing_dtypes_are_named() {
     let device = BackendKind::default_kind().device().unwrap();
-    let err = ModelDtype::F16.check(BackendKind::default_kind(), &device).unwrap_err().to_string();
-    assert!(err.contains("f16") && err.contains("bf16") && err.contains("65504"), "{err}");
+    let err = ModelDtype::F16
+        .check(BackendKind::default_kind(), &device)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("f16") && err.contains("bf16") && err.contains("65504"),
+        "{err}"
+    );
     if BackendKind::Ndarray.compiled() {
-        let err = ModelDtype::Bf16.check(BackendKind::Ndarray, &BackendKind::Ndarray.device().unwrap()).unwrap_err().to_string();
+        let err = ModelDtype::Bf16
+            .check(
+                BackendKind::Ndarray,
+                &BackendKind::Ndarray.device().unwrap(),
+            )
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ndarray does not support bf16"), "{err}");
     }
 }
 
 #[test]
 fn bf16_on_the_real_model_is_bounded_against_f32() {
-    let Some(path) = paths::real_model_for_tests() else { return };
+    let Some(path) = paths::real_model_for_tests() else {
+        return;
+    };
     let device = BackendKind::Flex.device().unwrap();
     let f32_model = load(&path, &device);
     let bf16 = load_model(&path, &device, DType::BF16).unwrap();
-    let (mut kld_sum, mut agree, names) = (0.0, 0, ["capital_fr", "code_python", "non_english_fr", "instruction", "chat_template_it_format"]);
+    let (mut kld_sum, mut agree, names) = (
+        0.0,
+        0,
+        [
+            "capital_fr",
+            "code_python",
+            "non_english_fr",
+            "instruction",
+            "chat_template_it_format",
+        ],
+    );
     for name in names {
         let seq = ids(&read_json(&format!("gemma3-270m/{name}.json"))["input_ids"]);
         let (p, q) = (last_logits(&f32_model, &seq), last_logits(&bf16, &seq));
-        assert!(q.iter().all(|x| x.is_finite()), "{name}: bf16 logits must be finite");
+        assert!(
+            q.iter().all(|x| x.is_finite()),
+            "{name}: bf16 logits must be finite"
+        );
         kld_sum += kl_divergence(&p, &q);
         agree += (argmax(&p) == argmax(&q)) as usize;
-        eprintln!("bf16 {name}: max |Δ| {:.3}, KLD {:.2e}", max_abs_diff(&p, &q), kl_divergence(&p, &q));
+        eprintln!(
+            "bf16 {name}: max |Δ| {:.3}, KLD {:.2e}",
+            max_abs_diff(&p, &q),
+            kl_divergence(&p, &q)
+        );
     }
     let mean_kld = kld_sum / names.len() as f64;
-    eprintln!("bf16 vs f32: mean KLD {mean_kld:.2e}, top-1 agreement {agree}/{}", names.len());
+    eprintln!(
+        "bf16 vs f32: mean KLD {mean_kld:.2e}, top-1 agreement {agree}/{}",
+        names.len()
+    );
     assert!(mean_kld < 0.05, "bf16 mean KLD {mean_kld}");
-    assert!(agree >= names.len() - 1, "bf16 top-1 agreement {agree}/{}", names.len());
+    assert!(
+        agree >= names.len() - 1,
+        "bf16 top-1 agreement {agree}/{}",
+        names.len()
+    );
 }
 
 /// KL(P || Q) of two logit rows, in nats.

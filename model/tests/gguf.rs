@@ -21,7 +21,13 @@ struct Tensor {
 }
 
 fn tensor(name: &str, ne: &[u64], ty: GgmlType, data: Vec<u8>) -> Tensor {
-    Tensor { name: name.into(), ne: ne.to_vec(), type_id: ty.id(), data, offset: None }
+    Tensor {
+        name: name.into(),
+        ne: ne.to_vec(),
+        type_id: ty.id(),
+        data,
+        offset: None,
+    }
 }
 
 struct Gguf {
@@ -32,7 +38,11 @@ struct Gguf {
 
 impl Gguf {
     fn new() -> Self {
-        Gguf { version: 3, kvs: vec![("general.architecture".into(), MetaValue::Str("test".into()))], tensors: vec![] }
+        Gguf {
+            version: 3,
+            kvs: vec![("general.architecture".into(), MetaValue::Str("test".into()))],
+            tensors: vec![],
+        }
     }
 
     fn kv(mut self, key: &str, v: MetaValue) -> Self {
@@ -48,7 +58,12 @@ impl Gguf {
     /// Header, metadata, tensor infos, padding, then each tensor's data at an aligned offset. No
     /// padding follows the last tensor, so every proper prefix of the result is a truncated file.
     fn bytes(&self) -> Vec<u8> {
-        let align = self.kvs.iter().find(|(k, _)| k == "general.alignment").and_then(|(_, v)| v.as_u64()).unwrap_or(32);
+        let align = self
+            .kvs
+            .iter()
+            .find(|(k, _)| k == "general.alignment")
+            .and_then(|(_, v)| v.as_u64())
+            .unwrap_or(32);
         let mut out = b"GGUF".to_vec();
         out.extend(self.version.to_le_bytes());
         out.extend((self.tensors.len() as u64).to_le_bytes());
@@ -136,7 +151,9 @@ fn write_file(name: &str, bytes: &[u8]) -> PathBuf {
 /// Replaces the single occurrence of `from` in `bytes` by `to` (same length).
 fn patch(mut bytes: Vec<u8>, from: &[u8], to: &[u8]) -> Vec<u8> {
     assert_eq!(from.len(), to.len());
-    let hits: Vec<usize> = (0..=bytes.len() - from.len()).filter(|&i| &bytes[i..i + from.len()] == from).collect();
+    let hits: Vec<usize> = (0..=bytes.len() - from.len())
+        .filter(|&i| &bytes[i..i + from.len()] == from)
+        .collect();
     assert_eq!(hits.len(), 1, "patch pattern must occur exactly once");
     bytes[hits[0]..hits[0] + to.len()].copy_from_slice(to);
     bytes
@@ -148,16 +165,24 @@ fn cat(parts: &[&[u8]]) -> Vec<u8> {
 
 /// Opening `path` must fail with a message naming the file and containing every keyword.
 fn assert_open_fails(path: &Path, keywords: &[&str]) -> String {
-    let msg = GgufFile::open(path).expect_err("opening a bad file must fail").to_string();
+    let msg = GgufFile::open(path)
+        .expect_err("opening a bad file must fail")
+        .to_string();
     assert_mentions(&msg, path, keywords);
     msg
 }
 
 fn assert_mentions(msg: &str, path: &Path, keywords: &[&str]) {
     let file = path.file_name().unwrap().to_str().unwrap();
-    assert!(msg.contains(file), "message does not name the file {file}: {msg}");
+    assert!(
+        msg.contains(file),
+        "message does not name the file {file}: {msg}"
+    );
     for k in keywords {
-        assert!(msg.to_lowercase().contains(&k.to_lowercase()), "message lacks {k:?}: {msg}");
+        assert!(
+            msg.to_lowercase().contains(&k.to_lowercase()),
+            "message lacks {k:?}: {msg}"
+        );
     }
 }
 
@@ -214,14 +239,28 @@ fn metadata_round_trips_in_v2_and_v3() {
         ("u64", U64(u64::MAX)),
         ("i64", I64(i64::MIN)),
         ("f64", F64(-2.5)),
-        ("strings", Array(vec![Str("<pad>".into()), Str("".into()), Str("▁the".into())])),
-        ("scores", Array((0..1000).map(|i| F32(i as f32 * -0.5)).collect())),
+        (
+            "strings",
+            Array(vec![
+                Str("<pad>".into()),
+                Str("".into()),
+                Str("▁the".into()),
+            ]),
+        ),
+        (
+            "scores",
+            Array((0..1000).map(|i| F32(i as f32 * -0.5)).collect()),
+        ),
         ("types", Array((0..1000).map(I32).collect())),
-        ("nested", Array(vec![Array(vec![U8(1), U8(2)]), Array(vec![U8(3)])])),
+        (
+            "nested",
+            Array(vec![Array(vec![U8(1), U8(2)]), Array(vec![U8(3)])]),
+        ),
         ("general.alignment", U32(64)),
     ];
     for version in [2, 3] {
-        let mut g = Gguf::new().tensor(tensor("t", &[3], GgmlType::F32, f32_data(&[1.0, 2.0, 3.0])));
+        let mut g =
+            Gguf::new().tensor(tensor("t", &[3], GgmlType::F32, f32_data(&[1.0, 2.0, 3.0])));
         g.version = version;
         for (k, v) in &values {
             g = g.kv(k, v.clone());
@@ -234,7 +273,10 @@ fn metadata_round_trips_in_v2_and_v3() {
         for (k, v) in &values {
             assert_eq!(f.get(k), Some(v), "{k}");
         }
-        assert_eq!(f.get("general.architecture").and_then(MetaValue::as_str), Some("test"));
+        assert_eq!(
+            f.get("general.architecture").and_then(MetaValue::as_str),
+            Some("test")
+        );
         assert_eq!(f.get("missing"), None);
         // The data section starts at the declared alignment.
         assert_eq!(f.data_start() % 64, 0);
@@ -267,16 +309,33 @@ fn meta_value_conversions() {
 fn float_tensors_round_trip_with_row_major_shape() {
     let f32s: Vec<f32> = (0..24).map(|i| i as f32 * 0.37 - 3.0).collect();
     // Values exactly representable in the stored type, so the round trip is exact.
-    let f16s = [1.5f32, -2.0, 65504.0, 2f32.powi(-24), 0.0, -0.0, 1365.0 / 4096.0, -1024.0];
+    let f16s = [
+        1.5f32,
+        -2.0,
+        65504.0,
+        2f32.powi(-24),
+        0.0,
+        -0.0,
+        1365.0 / 4096.0,
+        -1024.0,
+    ];
     let bf16s = [1.0f32, -3.140625, 2f32.powi(100), -0.0];
     let g = Gguf::new()
         .tensor(tensor("a.f32", &[4, 3, 2], GgmlType::F32, f32_data(&f32s)))
-        .tensor(tensor("b.f16", &[8], GgmlType::F16, f16s.iter().flat_map(|&v| f16_bytes(v)).collect()))
+        .tensor(tensor(
+            "b.f16",
+            &[8],
+            GgmlType::F16,
+            f16s.iter().flat_map(|&v| f16_bytes(v)).collect(),
+        ))
         .tensor(tensor(
             "c.bf16",
             &[2, 2],
             GgmlType::BF16,
-            bf16s.iter().flat_map(|v| ((v.to_bits() >> 16) as u16).to_le_bytes()).collect(),
+            bf16s
+                .iter()
+                .flat_map(|v| ((v.to_bits() >> 16) as u16).to_le_bytes())
+                .collect(),
         ));
     let path = g.write("float_tensors");
     let f = GgufFile::open(&path).unwrap();
@@ -285,7 +344,13 @@ fn float_tensors_round_trip_with_row_major_shape() {
     assert_eq!(names, ["a.f32", "b.f16", "c.bf16"]);
     let a = f.tensor("a.f32").unwrap();
     assert_eq!(
-        (a.ggml_type, a.ne.as_slice(), a.shape(), a.n_elements(), a.n_bytes),
+        (
+            a.ggml_type,
+            a.ne.as_slice(),
+            a.shape(),
+            a.n_elements(),
+            a.n_bytes
+        ),
         (GgmlType::F32, &[4, 3, 2][..], vec![2, 3, 4], 24, 96)
     );
     assert_eq!(f.raw_bytes(a), f32_data(&f32s));
@@ -310,8 +375,10 @@ fn q8_0_and_q4_0_hand_computed_blocks() {
     // Q4_0: d = 2; byte j holds value j in its low nibble and value j+16 in its high nibble, offset by 8.
     let mut q4 = f16_bytes(2.0).to_vec();
     q4.extend((0..16u8).map(|j| j | ((15 - j) << 4)));
-    let expect4: Vec<f32> =
-        (0..16).map(|j| (j as f32 - 8.0) * 2.0).chain((0..16).map(|j| ((15 - j) as f32 - 8.0) * 2.0)).collect();
+    let expect4: Vec<f32> = (0..16)
+        .map(|j| (j as f32 - 8.0) * 2.0)
+        .chain((0..16).map(|j| ((15 - j) as f32 - 8.0) * 2.0))
+        .collect();
     assert_eq!(expect4[..3], [-16.0, -14.0, -12.0]);
     assert_eq!(expect4[16..19], [14.0, 12.0, 10.0]);
 
@@ -331,14 +398,19 @@ fn q5_0_and_q4_1_hand_computed_blocks() {
     let mut q5 = f16_bytes(0.25).to_vec();
     q5.extend(0x5555_5555u32.to_le_bytes());
     q5.extend([0xFF; 16]);
-    let expect5: Vec<f32> = (0..32).map(|i| if i % 2 == 0 { 15.0 * 0.25 } else { -0.25 }).collect();
+    let expect5: Vec<f32> = (0..32)
+        .map(|i| if i % 2 == 0 { 15.0 * 0.25 } else { -0.25 })
+        .collect();
     // Q4_1: d = 1, m = -8: value = nibble - 8, like Q4_0 with d = 1.
     let mut q41 = f16_bytes(1.0).to_vec();
     q41.extend(f16_bytes(-8.0));
     q41.extend((0..16u8).map(|j| j | (j << 4)));
     let expect41: Vec<f32> = (0..32).map(|i| (i % 16) as f32 - 8.0).collect();
     assert_eq!(dequantize_bytes(GgmlType::Q5_0, &q5, 32).unwrap(), expect5);
-    assert_eq!(dequantize_bytes(GgmlType::Q4_1, &q41, 32).unwrap(), expect41);
+    assert_eq!(
+        dequantize_bytes(GgmlType::Q4_1, &q41, 32).unwrap(),
+        expect41
+    );
 }
 
 /// The 6-bit scale and min of sub-block `s` of a K-quant block, written the way gguf-py unpacks
@@ -349,7 +421,10 @@ fn k_scale_min(scales: &[u8], s: usize) -> (f32, f32) {
         ((d[s] & 0x3F) as f32, (m[s] & 0x3F) as f32)
     } else {
         let k = s - 4;
-        (((md[k] & 0x0F) | ((d[k] >> 2) & 0x30)) as f32, ((md[k] >> 4) | ((m[k] >> 2) & 0x30)) as f32)
+        (
+            ((md[k] & 0x0F) | ((d[k] >> 2) & 0x30)) as f32,
+            ((md[k] >> 4) | ((m[k] >> 2) & 0x30)) as f32,
+        )
     }
 }
 
@@ -364,13 +439,21 @@ fn reference_value(ty: GgmlType, b: &[u8], i: usize) -> f32 {
     match ty {
         GgmlType::Q4_0 => half_at(b, 0) * (nibble(&b[2..], i) as f32 - 8.0),
         GgmlType::Q4_1 => nibble(&b[4..], i) as f32 * half_at(b, 0) + half_at(b, 2),
-        GgmlType::Q5_0 => half_at(b, 0) * ((nibble(&b[6..], i) | (bit(&b[2..6], i) << 4)) as f32 - 16.0),
-        GgmlType::Q5_1 => (nibble(&b[8..], i) | (bit(&b[4..8], i) << 4)) as f32 * half_at(b, 0) + half_at(b, 2),
+        GgmlType::Q5_0 => {
+            half_at(b, 0) * ((nibble(&b[6..], i) | (bit(&b[2..6], i) << 4)) as f32 - 16.0)
+        }
+        GgmlType::Q5_1 => {
+            (nibble(&b[8..], i) | (bit(&b[4..8], i) << 4)) as f32 * half_at(b, 0) + half_at(b, 2)
+        }
         GgmlType::Q8_0 => half_at(b, 0) * (b[2 + i] as i8) as f32,
         GgmlType::Q4_K | GgmlType::Q5_K => {
             let (s, l) = (i / 32, i % 32);
             let (sc, m) = k_scale_min(&b[4..16], s);
-            let qs = if ty == GgmlType::Q4_K { &b[16..144] } else { &b[48..176] };
+            let qs = if ty == GgmlType::Q4_K {
+                &b[16..144]
+            } else {
+                &b[48..176]
+            };
             let byte = qs[32 * (s / 2) + l];
             let mut q = if s % 2 == 0 { byte & 0xF } else { byte >> 4 };
             if ty == GgmlType::Q5_K {
@@ -422,7 +505,11 @@ fn block_formats_match_reference_formulas() {
         let got = dequantize_bytes(ty, &bytes, n_blocks * block).unwrap();
         let want: Vec<f32> = bytes
             .chunks(size)
-            .flat_map(|b| (0..block).map(|i| reference_value(ty, b, i)).collect::<Vec<_>>())
+            .flat_map(|b| {
+                (0..block)
+                    .map(|i| reference_value(ty, b, i))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         assert_eq!(bits(&got), bits(&want), "{ty}");
         assert!(got.iter().any(|&v| v != 0.0), "{ty}");
@@ -431,13 +518,24 @@ fn block_formats_match_reference_formulas() {
 
 #[test]
 fn dequantize_bytes_rejects_bad_input() {
-    let err = dequantize_bytes(GgmlType::Q8_0, &[0; 34], 33).unwrap_err().to_string();
+    let err = dequantize_bytes(GgmlType::Q8_0, &[0; 34], 33)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("multiple") && err.contains("Q8_0"), "{err}");
-    let err = dequantize_bytes(GgmlType::Q8_0, &[0; 33], 32).unwrap_err().to_string();
+    let err = dequantize_bytes(GgmlType::Q8_0, &[0; 33], 32)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("34") && err.contains("33"), "{err}");
-    let err = dequantize_bytes(GgmlType::Other(10), &[0; 84], 256).unwrap_err().to_string();
-    assert!(err.contains("Q2_K") && err.contains("10") && err.contains("unsupported"), "{err}");
-    let err = dequantize_bytes(GgmlType::Other(77), &[], 0).unwrap_err().to_string();
+    let err = dequantize_bytes(GgmlType::Other(10), &[0; 84], 256)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Q2_K") && err.contains("10") && err.contains("unsupported"),
+        "{err}"
+    );
+    let err = dequantize_bytes(GgmlType::Other(77), &[], 0)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("77"), "{err}");
 }
 
@@ -453,12 +551,24 @@ fn ggml_type_ids_names_and_sizes() {
     ] {
         let ty = GgmlType::from_id(id);
         assert!(!matches!(ty, GgmlType::Other(_)));
-        assert_eq!((ty.id(), ty.name(), ty.block_size(), ty.type_size()), (id, name, Some(block), Some(size)));
+        assert_eq!(
+            (ty.id(), ty.name(), ty.block_size(), ty.type_size()),
+            (id, name, Some(block), Some(size))
+        );
     }
     assert_eq!(GgmlType::from_id(10), GgmlType::Other(10));
-    assert_eq!((GgmlType::Other(10).name(), GgmlType::Other(10).type_size()), ("Q2_K", Some(84)));
-    assert_eq!((GgmlType::Other(99).name(), GgmlType::Other(99).block_size()), ("unknown", None));
-    assert_eq!((GgmlType::Q5_K.to_string(), GgmlType::Other(99).to_string()), ("Q5_K".into(), "unknown".into()));
+    assert_eq!(
+        (GgmlType::Other(10).name(), GgmlType::Other(10).type_size()),
+        ("Q2_K", Some(84))
+    );
+    assert_eq!(
+        (GgmlType::Other(99).name(), GgmlType::Other(99).block_size()),
+        ("unknown", None)
+    );
+    assert_eq!(
+        (GgmlType::Q5_K.to_string(), GgmlType::Other(99).to_string()),
+        ("Q5_K".into(), "unknown".into())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,7 +576,13 @@ fn ggml_type_ids_names_and_sizes() {
 
 fn small_valid_file() -> Gguf {
     Gguf::new()
-        .kv("tokens", MetaValue::Array(vec![MetaValue::Str("a".into()), MetaValue::Str("bc".into())]))
+        .kv(
+            "tokens",
+            MetaValue::Array(vec![
+                MetaValue::Str("a".into()),
+                MetaValue::Str("bc".into()),
+            ]),
+        )
         .kv("scores", MetaValue::Array(vec![MetaValue::F32(0.5); 3]))
         .tensor(tensor("w", &[32, 2], GgmlType::Q8_0, vec![0; 68]))
         .tensor(tensor("n", &[4], GgmlType::F32, f32_data(&[1.0; 4])))
@@ -496,7 +612,10 @@ fn unsupported_versions_are_errors() {
     for (name, version) in [("v1", 1u32), ("v4", 4), ("big_endian", 3u32.swap_bytes())] {
         let mut g = small_valid_file();
         g.version = version;
-        let msg = assert_open_fails(&g.write(&format!("version_{name}")), &["unsupported", "version"]);
+        let msg = assert_open_fails(
+            &g.write(&format!("version_{name}")),
+            &["unsupported", "version"],
+        );
         assert_eq!(msg.contains("big-endian"), name == "big_endian", "{msg}");
     }
 }
@@ -506,14 +625,26 @@ fn unknown_tensor_types_are_errors() {
     // An id ggml does not define: its size is unknown, so the file cannot be laid out.
     let mut t = tensor("blk.0.mystery", &[32], GgmlType::F32, vec![0; 128]);
     t.type_id = 99;
-    assert_open_fails(&Gguf::new().tensor(t).write("unknown_type"), &["blk.0.mystery", "unknown", "99"]);
+    assert_open_fails(
+        &Gguf::new().tensor(t).write("unknown_type"),
+        &["blk.0.mystery", "unknown", "99"],
+    );
 
     // A type ggml defines but this reader does not decode: the file opens, dequantize fails.
-    let path =
-        Gguf::new().tensor(tensor("blk.0.q2k", &[256], GgmlType::Other(10), vec![0; 84])).write("unsupported_type");
+    let path = Gguf::new()
+        .tensor(tensor(
+            "blk.0.q2k",
+            &[256],
+            GgmlType::Other(10),
+            vec![0; 84],
+        ))
+        .write("unsupported_type");
     let f = GgufFile::open(&path).unwrap();
     let t = f.tensor("blk.0.q2k").unwrap();
-    assert_eq!((t.ggml_type, t.n_bytes, f.raw_bytes(t).len()), (GgmlType::Other(10), 84, 84));
+    assert_eq!(
+        (t.ggml_type, t.n_bytes, f.raw_bytes(t).len()),
+        (GgmlType::Other(10), 84, 84)
+    );
     let msg = f.dequantize("blk.0.q2k").unwrap_err().to_string();
     assert_mentions(&msg, &path, &["blk.0.q2k", "Q2_K", "10", "unsupported"]);
 }
@@ -530,7 +661,9 @@ fn tensor_data_past_the_end_is_an_error() {
 
 #[test]
 fn rows_must_be_whole_blocks() {
-    let path = Gguf::new().tensor(tensor("odd", &[33], GgmlType::Q8_0, vec![0; 34])).write("not_block_multiple");
+    let path = Gguf::new()
+        .tensor(tensor("odd", &[33], GgmlType::Q8_0, vec![0; 34]))
+        .write("not_block_multiple");
     assert_open_fails(&path, &["'odd'", "multiple", "block size 32"]);
 }
 
@@ -540,10 +673,26 @@ fn absurd_lengths_and_counts_are_errors() {
     let bytes = small_valid_file().bytes();
     // Metadata entry and tensor counts (header bytes 16..24 and 8..16).
     let cases = [
-        ("absurd_n_kv", cat(&[&bytes[..16], &huge, &bytes[24..]]), "metadata entries"),
-        ("absurd_n_tensors", cat(&[&bytes[..8], &huge, &bytes[16..]]), "tensor infos"),
+        (
+            "absurd_n_kv",
+            cat(&[&bytes[..16], &huge, &bytes[24..]]),
+            "metadata entries",
+        ),
+        (
+            "absurd_n_tensors",
+            cat(&[&bytes[..8], &huge, &bytes[16..]]),
+            "tensor infos",
+        ),
         // A string length, an array of strings, an array of f32.
-        ("absurd_string", patch(bytes.clone(), &cat(&[&2u64.to_le_bytes(), b"bc"]), &cat(&[&huge, b"bc"])), "'tokens'"),
+        (
+            "absurd_string",
+            patch(
+                bytes.clone(),
+                &cat(&[&2u64.to_le_bytes(), b"bc"]),
+                &cat(&[&huge, b"bc"]),
+            ),
+            "'tokens'",
+        ),
         (
             "absurd_str_array",
             patch(
@@ -574,20 +723,30 @@ fn absurd_lengths_and_counts_are_errors() {
 #[test]
 fn malformed_structures_are_errors() {
     let cases = [
-        ("duplicate_key", small_valid_file().kv("scores", MetaValue::U8(1)).bytes(), vec!["duplicate", "scores"]),
+        (
+            "duplicate_key",
+            small_valid_file().kv("scores", MetaValue::U8(1)).bytes(),
+            vec!["duplicate", "scores"],
+        ),
         (
             "duplicate_tensor",
-            small_valid_file().tensor(tensor("n", &[1], GgmlType::F32, vec![0; 4])).bytes(),
+            small_valid_file()
+                .tensor(tensor("n", &[1], GgmlType::F32, vec![0; 4]))
+                .bytes(),
             vec!["duplicate", "'n'"],
         ),
         (
             "bad_alignment",
-            small_valid_file().kv("general.alignment", MetaValue::U32(48)).bytes(),
+            small_valid_file()
+                .kv("general.alignment", MetaValue::U32(48))
+                .bytes(),
             vec!["general.alignment", "power of two"],
         ),
         (
             "too_many_dims",
-            Gguf::new().tensor(tensor("five", &[1, 1, 1, 1, 1], GgmlType::F32, vec![0; 4])).bytes(),
+            Gguf::new()
+                .tensor(tensor("five", &[1, 1, 1, 1, 1], GgmlType::F32, vec![0; 4]))
+                .bytes(),
             vec!["five", "dimensions"],
         ),
         (
@@ -608,7 +767,11 @@ fn malformed_structures_are_errors() {
             ),
             vec!["scores", "unknown", "type 99"],
         ),
-        ("invalid_utf8", patch(small_valid_file().bytes(), b"bc", &[b'b', 0xFF]), vec!["tokens", "UTF-8"]),
+        (
+            "invalid_utf8",
+            patch(small_valid_file().bytes(), b"bc", &[b'b', 0xFF]),
+            vec!["tokens", "UTF-8"],
+        ),
     ];
     for (name, bytes, keywords) in cases {
         assert_open_fails(&write_file(name, &bytes), &keywords);
@@ -621,7 +784,10 @@ fn malformed_structures_are_errors() {
     for _ in 0..20 {
         deep = MetaValue::Array(vec![deep]);
     }
-    assert_open_fails(&small_valid_file().kv("deep", deep).write("deep_arrays"), &["deep", "nested"]);
+    assert_open_fails(
+        &small_valid_file().kv("deep", deep).write("deep_arrays"),
+        &["deep", "nested"],
+    );
 }
 
 #[test]
@@ -629,7 +795,11 @@ fn missing_file_and_missing_tensor_are_errors() {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gguf-tests/does-not-exist.gguf");
     assert_open_fails(&path, &["cannot read"]);
     let path = small_valid_file().write("missing_tensor");
-    let msg = GgufFile::open(&path).unwrap().dequantize("blk.9.nope").unwrap_err().to_string();
+    let msg = GgufFile::open(&path)
+        .unwrap()
+        .dequantize("blk.9.nope")
+        .unwrap_err()
+        .to_string();
     assert_mentions(&msg, &path, &["no tensor named", "blk.9.nope"]);
 }
 
@@ -638,14 +808,27 @@ fn missing_file_and_missing_tensor_are_errors() {
 
 #[test]
 fn real_file_metadata() {
-    let Some(path) = model::paths::real_model_for_tests() else { return };
+    let Some(path) = model::paths::real_model_for_tests() else {
+        return;
+    };
     let start = Instant::now();
     let f = GgufFile::open(&path).unwrap();
     eprintln!("opened {} in {:?}", path.display(), start.elapsed());
-    let u = |k: &str| f.get(k).and_then(MetaValue::as_u64).unwrap_or_else(|| panic!("{k}"));
-    let arr = |k: &str| f.get(k).and_then(MetaValue::as_array).unwrap_or_else(|| panic!("{k}"));
+    let u = |k: &str| {
+        f.get(k)
+            .and_then(MetaValue::as_u64)
+            .unwrap_or_else(|| panic!("{k}"))
+    };
+    let arr = |k: &str| {
+        f.get(k)
+            .and_then(MetaValue::as_array)
+            .unwrap_or_else(|| panic!("{k}"))
+    };
     assert_eq!(f.version(), 3);
-    assert_eq!(f.get("general.architecture").and_then(MetaValue::as_str), Some("gemma3"));
+    assert_eq!(
+        f.get("general.architecture").and_then(MetaValue::as_str),
+        Some("gemma3")
+    );
     assert_eq!(u("gemma3.block_count"), 18);
     assert_eq!(u("gemma3.embedding_length"), 640);
     assert_eq!(u("gemma3.feed_forward_length"), 2048);
@@ -654,17 +837,38 @@ fn real_file_metadata() {
     assert_eq!(u("gemma3.attention.key_length"), 256);
     assert_eq!(u("gemma3.attention.sliding_window"), 512);
     assert_eq!(u("gemma3.context_length"), 32768);
-    assert_eq!(f.get("gemma3.rope.freq_base").and_then(MetaValue::as_f64), Some(1e6));
-    assert_eq!(f.get("gemma3.attention.layer_norm_rms_epsilon"), Some(&MetaValue::F32(1e-6)));
-    assert_eq!((u("tokenizer.ggml.bos_token_id"), u("tokenizer.ggml.eos_token_id")), (2, 1));
+    assert_eq!(
+        f.get("gemma3.rope.freq_base").and_then(MetaValue::as_f64),
+        Some(1e6)
+    );
+    assert_eq!(
+        f.get("gemma3.attention.layer_norm_rms_epsilon"),
+        Some(&MetaValue::F32(1e-6))
+    );
+    assert_eq!(
+        (
+            u("tokenizer.ggml.bos_token_id"),
+            u("tokenizer.ggml.eos_token_id")
+        ),
+        (2, 1)
+    );
     let tokens = arr("tokenizer.ggml.tokens");
     assert_eq!(tokens.len(), 262144);
-    assert_eq!(tokens[..3].iter().map(|t| t.as_str().unwrap()).collect::<Vec<_>>(), ["<pad>", "<eos>", "<bos>"]);
+    assert_eq!(
+        tokens[..3]
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["<pad>", "<eos>", "<bos>"]
+    );
     assert_eq!(tokens[105].as_str(), Some("<start_of_turn>"));
     assert_eq!(arr("tokenizer.ggml.scores").len(), 262144);
     assert!(matches!(arr("tokenizer.ggml.scores")[0], MetaValue::F32(_)));
     assert_eq!(arr("tokenizer.ggml.token_type").len(), 262144);
-    assert!(matches!(arr("tokenizer.ggml.token_type")[0], MetaValue::I32(_)));
+    assert!(matches!(
+        arr("tokenizer.ggml.token_type")[0],
+        MetaValue::I32(_)
+    ));
     assert_eq!(f.tensors().len(), 236);
     assert_eq!(f.data_start() % 32, 0);
 }
@@ -679,41 +883,96 @@ fn sums(v: &[f32]) -> [f64; 3] {
 
 #[test]
 fn real_file_matches_dequant_reference() {
-    let Some(path) = model::paths::real_model_for_tests() else { return };
-    let reference_path = model::paths::data_dir().join("fixtures/gemma3-270m/dequant_reference.json");
-    let reference: Value = serde_json::from_str(&std::fs::read_to_string(&reference_path).unwrap()).unwrap();
+    let Some(path) = model::paths::real_model_for_tests() else {
+        return;
+    };
+    let reference_path =
+        model::paths::data_dir().join("fixtures/gemma3-270m/dequant_reference.json");
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(&reference_path).unwrap()).unwrap();
     let expected = reference["tensors"].as_array().unwrap();
     let start = Instant::now();
     let f = GgufFile::open(&path).unwrap();
     assert_eq!(f.tensors().len(), expected.len());
-    let u64s = |v: &Value| v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect::<Vec<_>>();
-    let f32s = |v: &Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect::<Vec<_>>();
+    let u64s = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let f32s = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect::<Vec<_>>()
+    };
     for (t, want) in f.tensors().iter().zip(expected) {
         let name = want["name"].as_str().unwrap();
         assert_eq!(t.name, name, "tensors are in file order");
-        assert_eq!(t.ggml_type.name(), want["ggml_type"].as_str().unwrap(), "{name}");
-        assert_eq!(t.ggml_type.id() as u64, want["ggml_type_id"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            t.ggml_type.name(),
+            want["ggml_type"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            t.ggml_type.id() as u64,
+            want["ggml_type_id"].as_u64().unwrap(),
+            "{name}"
+        );
         assert_eq!(t.ne, u64s(&want["ne"]), "{name}");
-        assert_eq!(t.shape().iter().map(|&d| d as u64).collect::<Vec<_>>(), u64s(&want["shape"]), "{name}");
-        assert_eq!(t.n_elements() as u64, want["n_elements"].as_u64().unwrap(), "{name}");
-        assert_eq!(t.offset, want["data_offset_in_file"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            t.shape().iter().map(|&d| d as u64).collect::<Vec<_>>(),
+            u64s(&want["shape"]),
+            "{name}"
+        );
+        assert_eq!(
+            t.n_elements() as u64,
+            want["n_elements"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            t.offset,
+            want["data_offset_in_file"].as_u64().unwrap(),
+            "{name}"
+        );
         assert_eq!(t.n_bytes, want["n_bytes"].as_u64().unwrap(), "{name}");
-        let sha: String = Sha256::digest(f.raw_bytes(t)).iter().map(|b| format!("{b:02x}")).collect();
+        let sha: String = Sha256::digest(f.raw_bytes(t))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(sha, want["raw_sha256"].as_str().unwrap(), "{name}");
 
         let values = f.dequantize(name).unwrap();
         assert_eq!(values.len(), t.n_elements());
-        assert_eq!(bits(&values[..64]), bits(&f32s(&want["first64"])), "{name} first64");
-        assert_eq!(bits(&values[values.len() - 64..]), bits(&f32s(&want["last64"])), "{name} last64");
+        assert_eq!(
+            bits(&values[..64]),
+            bits(&f32s(&want["first64"])),
+            "{name} first64"
+        );
+        assert_eq!(
+            bits(&values[values.len() - 64..]),
+            bits(&f32s(&want["last64"])),
+            "{name} last64"
+        );
         let [sum, sum_abs, sum_sq] = sums(&values);
         let close = |got: f64, key: &str, scale: f64| {
             let want = want[key].as_f64().unwrap();
-            assert!((got - want).abs() <= 1e-9 * scale, "{name} {key}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-9 * scale,
+                "{name} {key}: {got} vs {want}"
+            );
         };
         // The signed sum can cancel, so its tolerance is relative to the sum of magnitudes.
         close(sum, "sum", sum_abs);
         close(sum_abs, "sum_abs", sum_abs);
         close(sum_sq, "sum_sq", sum_sq);
     }
-    eprintln!("checked {} tensors against {} in {:?}", expected.len(), reference_path.display(), start.elapsed());
+    eprintln!(
+        "checked {} tensors against {} in {:?}",
+        expected.len(),
+        reference_path.display(),
+        start.elapsed()
+    );
 }

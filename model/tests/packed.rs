@@ -6,35 +6,65 @@ use model::paths;
 
 #[test]
 fn packed_q8_0_token_embedding_is_exact_and_multiplies_as_the_lm_head() {
-    let Some(path) = paths::real_model_for_tests() else { return };
+    let Some(path) = paths::real_model_for_tests() else {
+        return;
+    };
     let file = GgufFile::open(&path).unwrap();
     let info = file.tensor("token_embd.weight").unwrap();
     assert_eq!(info.ggml_type, GgmlType::Q8_0);
-    let [rows, cols] = info.shape()[..] else { panic!("token_embd.weight is not 2-D: {:?}", info.shape()) };
+    let [rows, cols] = info.shape()[..] else {
+        panic!("token_embd.weight is not 2-D: {:?}", info.shape())
+    };
     let m = PackedMatrix::from_gguf_q8_0(file.raw_bytes(info), rows, cols).unwrap();
-    assert_eq!((m.rows(), m.cols(), m.format()), (rows, cols, PackedFormat::Int8 { block: 32 }));
+    assert_eq!(
+        (m.rows(), m.cols(), m.format()),
+        (rows, cols, PackedFormat::Int8 { block: 32 })
+    );
     assert_eq!(m.bytes() as u64, info.n_bytes);
 
     let want = file.dequantize("token_embd.weight").unwrap();
     let got = m.dequantize();
     assert_eq!(got.len(), want.len());
-    if let Some(i) = got.iter().zip(&want).position(|(g, w)| g.to_bits() != w.to_bits()) {
-        panic!("value {i} (row {}, col {}): {} vs the GGUF reader's {}", i / cols, i % cols, got[i], want[i]);
+    if let Some(i) = got
+        .iter()
+        .zip(&want)
+        .position(|(g, w)| g.to_bits() != w.to_bits())
+    {
+        panic!(
+            "value {i} (row {}, col {}): {} vs the GGUF reader's {}",
+            i / cols,
+            i % cols,
+            got[i],
+            want[i]
+        );
     }
 
     // Logits of two activation rows over the whole vocabulary, checked on every 101st row against
     // f64 with the dequantized weights: within the activation rounding bound Σ|w|·x_scale/2 (the
     // packed module's tests derive it), plus f32 slack.
-    let x: Vec<f32> = (0..2 * cols).map(|j| ((j * 7919 % 613) as f32 / 613.0 - 0.5) * 3.0).collect();
+    let x: Vec<f32> = (0..2 * cols)
+        .map(|j| ((j * 7919 % 613) as f32 / 613.0 - 0.5) * 3.0)
+        .collect();
     let logits = m.matmul(&x, 2).unwrap();
     for (i, x) in x.chunks(cols).enumerate() {
-        let x_scale: Vec<f64> = x.chunks(32).map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64 / 127.0).collect();
+        let x_scale: Vec<f64> = x
+            .chunks(32)
+            .map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64 / 127.0)
+            .collect();
         for r in (0..rows).step_by(101) {
             let w = &want[r * cols..][..cols];
             let exact: f64 = w.iter().zip(x).map(|(&w, &x)| w as f64 * x as f64).sum();
-            let bound: f64 = w.iter().enumerate().map(|(j, w)| w.abs() as f64 * x_scale[j / 32] / 2.0).sum::<f64>() + 1e-4;
+            let bound: f64 = w
+                .iter()
+                .enumerate()
+                .map(|(j, w)| w.abs() as f64 * x_scale[j / 32] / 2.0)
+                .sum::<f64>()
+                + 1e-4;
             let got = logits[i * rows + r] as f64;
-            assert!((got - exact).abs() <= bound, "row {i}, token {r}: {got} vs {exact} ± {bound}");
+            assert!(
+                (got - exact).abs() <= bound,
+                "row {i}, token {r}: {got} vs {exact} ± {bound}"
+            );
         }
     }
 }

@@ -10,11 +10,18 @@ use model::generate::{GenerationConfig, generate, generate_batch};
 const TOL: f32 = 1e-4;
 
 fn sequences() -> Vec<serde_json::Value> {
-    read_json("tiny-gemma3/reference.json")["sequences"].as_array().unwrap().clone()
+    read_json("tiny-gemma3/reference.json")["sequences"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn greedy_cfg(n: usize) -> GenerationConfig {
-    GenerationConfig { max_new_tokens: n, stop_ids: vec![], ..Default::default() }
+    GenerationConfig {
+        max_new_tokens: n,
+        stop_ids: vec![],
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -26,7 +33,11 @@ fn logits_match_hf_at_every_position() {
             let got = all_logits(&model, &ids);
             for (pos, want) in seq["logits"].as_array().unwrap().iter().enumerate() {
                 let diff = max_abs_diff(&got[pos], &floats(want));
-                assert!(diff <= TOL, "{backend} {} position {pos}: max |Δ| {diff}", seq["name"]);
+                assert!(
+                    diff <= TOL,
+                    "{backend} {} position {pos}: max |Δ| {diff}",
+                    seq["name"]
+                );
             }
         }
     }
@@ -41,11 +52,26 @@ fn hidden_states_match_hf_layer_by_layer() {
     for seq in sequences() {
         let ids = ids(&seq["input_ids"]);
         let mut cache = model.new_cache(vec![0]);
-        let hidden = model::host::to_vec(model.forward(model::host::tokens(&ids, 1, &device), &mut cache)).unwrap();
+        let hidden =
+            model::host::to_vec(model.forward(model::host::tokens(&ids, 1, &device), &mut cache))
+                .unwrap();
         let name = seq["name"].as_str().unwrap();
-        let entry = hs["sequences"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap();
-        let want: Vec<f32> = entry["hidden"]["final_norm"].as_array().unwrap().iter().flat_map(floats).collect();
-        assert!(max_abs_diff(&hidden, &want) <= TOL, "{name}: final-norm hidden states differ");
+        let entry = hs["sequences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap();
+        let want: Vec<f32> = entry["hidden"]["final_norm"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(floats)
+            .collect();
+        assert!(
+            max_abs_diff(&hidden, &want) <= TOL,
+            "{name}: final-norm hidden states differ"
+        );
     }
 }
 
@@ -56,9 +82,15 @@ fn greedy_with_and_without_cache_matches_hf() {
         for seq in sequences() {
             let prompt = ids(&seq["input_ids"]);
             let want = ids(&seq["greedy"]["ids"]);
-            let (out, _) = generate(&model, None, &prompt, &greedy_cfg(want.len()), |_| {}).unwrap();
+            let (out, _) =
+                generate(&model, None, &prompt, &greedy_cfg(want.len()), |_| {}).unwrap();
             assert_eq!(out.tokens, want, "{backend} {} with KV cache", seq["name"]);
-            assert_eq!(greedy_no_cache(&model, &prompt, want.len()), want, "{backend} {} without cache", seq["name"]);
+            assert_eq!(
+                greedy_no_cache(&model, &prompt, want.len()),
+                want,
+                "{backend} {} without cache",
+                seq["name"]
+            );
         }
     }
 }
@@ -72,7 +104,10 @@ fn sliding_cache_stays_within_the_window() {
     let _ = model.forward(model::host::tokens(&prompt, 1, &device), &mut cache);
     let lens = cache.layer_lens();
     assert_eq!(lens[5], 41, "the global layer keeps every position");
-    assert!(lens[..5].iter().all(|&l| l == 7), "sliding layers keep window - 1 = 7: {lens:?}");
+    assert!(
+        lens[..5].iter().all(|&l| l == 7),
+        "sliding layers keep window - 1 = 7: {lens:?}"
+    );
 }
 
 #[test]
@@ -80,10 +115,16 @@ fn padded_batch_equals_each_sequence_alone() {
     for (backend, device) in backends() {
         let model = tiny(&device);
         let prompts: Vec<Vec<u32>> = sequences().iter().map(|s| ids(&s["input_ids"])).collect();
-        let want: Vec<Vec<u32>> = sequences().iter().map(|s| ids(&s["greedy"]["ids"])).collect();
+        let want: Vec<Vec<u32>> = sequences()
+            .iter()
+            .map(|s| ids(&s["greedy"]["ids"]))
+            .collect();
         let (outs, _) = generate_batch(&model, None, &prompts, &greedy_cfg(12), |_, _| {}).unwrap();
         let got: Vec<Vec<u32>> = outs.into_iter().map(|g| g.tokens).collect();
-        assert_eq!(got, want, "{backend}: batched greedy differs from the reference");
+        assert_eq!(
+            got, want,
+            "{backend}: batched greedy differs from the reference"
+        );
     }
 }
 
@@ -91,6 +132,8 @@ fn padded_batch_equals_each_sequence_alone() {
 fn prompt_longer_than_the_context_is_an_error() {
     let device = model::BackendKind::default_kind().device().unwrap();
     let model = tiny(&device);
-    let err = generate(&model, None, &vec![5; 250], &greedy_cfg(10), |_| {}).unwrap_err().to_string();
+    let err = generate(&model, None, &vec![5; 250], &greedy_cfg(10), |_| {})
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("exceeds the context of 256"), "{err}");
 }

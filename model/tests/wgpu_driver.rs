@@ -29,8 +29,16 @@ fn wgpu_without_a_vulkan_driver_fails_fast_and_says_why() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    eprintln!("exited {status} after {:.2} s: {stderr}", start.elapsed().as_secs_f64());
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    eprintln!(
+        "exited {status} after {:.2} s: {stderr}",
+        start.elapsed().as_secs_f64()
+    );
     assert!(!status.success(), "{stderr}");
     for said in ["no Vulkan adapter", "mesa-vulkan-drivers", "--backend flex"] {
         assert!(stderr.contains(said), "missing {said:?} in: {stderr}");

@@ -24,14 +24,20 @@ pub fn save(model: &Gemma3, cfg: &LoraConfig, dir: &Path) -> anyhow::Result<()> 
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (path, factor) in factors(model) {
-        let (module, peft) = match (path.strip_suffix(".weight.lora.a"), path.strip_suffix(".weight.lora.b")) {
+        let (module, peft) = match (
+            path.strip_suffix(".weight.lora.a"),
+            path.strip_suffix(".weight.lora.b"),
+        ) {
             (Some(m), _) => (m, "lora_A"),
             (_, Some(m)) => (m, "lora_B"),
             _ => continue,
         };
         let t = factor.transpose();
         let shape = t.dims().to_vec();
-        let bytes = model::host::to_vec(t)?.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes = model::host::to_vec(t)?
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         tensors.push((format!("{PEFT_PREFIX}{module}.{peft}.weight"), shape, bytes));
     }
     if tensors.is_empty() {
@@ -39,11 +45,17 @@ pub fn save(model: &Gemma3, cfg: &LoraConfig, dir: &Path) -> anyhow::Result<()> 
     }
     let views = tensors
         .iter()
-        .map(|(n, s, b)| Ok((n.clone(), safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), b)?)))
+        .map(|(n, s, b)| {
+            Ok((
+                n.clone(),
+                safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), b)?,
+            ))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let weights = dir.join(WEIGHTS_FILE);
     let meta = HashMap::from([("format".to_string(), "pt".to_string())]);
-    safetensors::serialize_to_file(views, Some(meta), &weights).with_context(|| format!("writing {}", weights.display()))?;
+    safetensors::serialize_to_file(views, Some(meta), &weights)
+        .with_context(|| format!("writing {}", weights.display()))?;
     let config = json!({
         "peft_type": "LORA",
         "task_type": "CAUSAL_LM",
@@ -57,7 +69,8 @@ pub fn save(model: &Gemma3, cfg: &LoraConfig, dir: &Path) -> anyhow::Result<()> 
         "inference_mode": true,
     });
     let config_path = dir.join(CONFIG_FILE);
-    std::fs::write(&config_path, serde_json::to_string_pretty(&config)?).with_context(|| format!("writing {}", config_path.display()))
+    std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)
+        .with_context(|| format!("writing {}", config_path.display()))
 }
 
 /// The `(path, factor)` of every adapter factor in `model`.
@@ -87,4 +100,3 @@ fn factors(model: &Gemma3) -> Vec<(String, Tensor<2>)> {
     model.visit(&mut c);
     c.out
 }
-

@@ -42,7 +42,10 @@ impl State {
             );
         }
         if self.data_fingerprint != data_fingerprint {
-            bail!("the checkpoint was made on other training data (fingerprint {:016x}, now {data_fingerprint:016x})", self.data_fingerprint);
+            bail!(
+                "the checkpoint was made on other training data (fingerprint {:016x}, now {data_fingerprint:016x})",
+                self.data_fingerprint
+            );
         }
         Ok(())
     }
@@ -58,7 +61,10 @@ pub fn fingerprint(examples: &[Example]) -> u64 {
     };
     for ex in examples {
         eat(ex.ids.len() as u64);
-        ex.ids.iter().zip(&ex.targets).for_each(|(&id, &t)| eat(((id as u64) << 1) | t as u64));
+        ex.ids
+            .iter()
+            .zip(&ex.targets)
+            .for_each(|(&id, &t)| eat(((id as u64) << 1) | t as u64));
     }
     h
 }
@@ -68,7 +74,12 @@ fn checkpoints_dir(run: &Path) -> PathBuf {
 }
 
 /// Writes a checkpoint of `model`'s trained parameters and `optim` at `state.step`.
-pub fn save(run: &Path, model: &Gemma3, optim: &ModuleOptimizer, state: &State) -> anyhow::Result<PathBuf> {
+pub fn save(
+    run: &Path,
+    model: &Gemma3,
+    optim: &ModuleOptimizer,
+    state: &State,
+) -> anyhow::Result<PathBuf> {
     let root = checkpoints_dir(run);
     let done = root.join(format!("step-{:06}", state.step));
     let partial = done.with_extension("partial");
@@ -76,14 +87,23 @@ pub fn save(run: &Path, model: &Gemma3, optim: &ModuleOptimizer, state: &State) 
         std::fs::remove_dir_all(&partial)?;
     }
     std::fs::create_dir_all(&partial).with_context(|| format!("creating {}", partial.display()))?;
-    let io = |what: &str, e: burn::store::RecordError| anyhow::anyhow!("writing {what} in {}: {e}", partial.display());
-    model.clone().into_record_group(state.config.method.trainable()).save(partial.join(TRAINABLE)).map_err(|e| io(TRAINABLE, e))?;
-    optim.save(partial.join(OPTIMIZER)).map_err(|e| io(OPTIMIZER, e))?;
+    let io = |what: &str, e: burn::store::RecordError| {
+        anyhow::anyhow!("writing {what} in {}: {e}", partial.display())
+    };
+    model
+        .clone()
+        .into_record_group(state.config.method.trainable())
+        .save(partial.join(TRAINABLE))
+        .map_err(|e| io(TRAINABLE, e))?;
+    optim
+        .save(partial.join(OPTIMIZER))
+        .map_err(|e| io(OPTIMIZER, e))?;
     std::fs::write(partial.join(STATE), serde_json::to_string_pretty(state)?)?;
     if done.exists() {
         std::fs::remove_dir_all(&done)?;
     }
-    std::fs::rename(&partial, &done).with_context(|| format!("renaming {} to {}", partial.display(), done.display()))?;
+    std::fs::rename(&partial, &done)
+        .with_context(|| format!("renaming {} to {}", partial.display(), done.display()))?;
     for old in list(run)?.into_iter().filter(|(_, p)| *p != done) {
         std::fs::remove_dir_all(&old.1).with_context(|| format!("removing {}", old.1.display()))?;
     }
@@ -99,7 +119,11 @@ fn list(run: &Path) -> anyhow::Result<Vec<(usize, PathBuf)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(&root).with_context(|| format!("reading {}", root.display()))? {
         let path = entry?.path();
-        let step = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("step-")).and_then(|n| n.parse().ok());
+        let step = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("step-"))
+            .and_then(|n| n.parse().ok());
         if let Some(step) = step.filter(|_| path.join(STATE).exists()) {
             found.push((step, path));
         }
@@ -115,13 +139,28 @@ pub fn latest(run: &Path) -> anyhow::Result<Option<PathBuf>> {
 
 /// Restores the trained parameters (values and ids) into `model`, which must be prepared the
 /// same way as the checkpointed one, and the optimizer state.
-pub fn load(dir: &Path, model: Gemma3, optim: ModuleOptimizer) -> anyhow::Result<(Gemma3, ModuleOptimizer, State)> {
+pub fn load(
+    dir: &Path,
+    model: Gemma3,
+    optim: ModuleOptimizer,
+) -> anyhow::Result<(Gemma3, ModuleOptimizer, State)> {
     let state_path = dir.join(STATE);
-    let state: State = serde_json::from_str(&std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?)
-        .with_context(|| format!("{}: not a checkpoint state", state_path.display()))?;
-    let io = |what: &str, e: burn::store::RecordError| anyhow::anyhow!("{}: {e}", dir.join(what).display());
-    let record = ModuleRecord::load(dir.join(TRAINABLE)).map_err(|e| io(TRAINABLE, e))?.allow_partial(true);
-    let model = model.try_load_record(record).map_err(|e| io(TRAINABLE, e))?;
-    let optim = optim.load(dir.join(OPTIMIZER)).map_err(|e| io(OPTIMIZER, e))?;
+    let state: State = serde_json::from_str(
+        &std::fs::read_to_string(&state_path)
+            .with_context(|| format!("reading {}", state_path.display()))?,
+    )
+    .with_context(|| format!("{}: not a checkpoint state", state_path.display()))?;
+    let io = |what: &str, e: burn::store::RecordError| {
+        anyhow::anyhow!("{}: {e}", dir.join(what).display())
+    };
+    let record = ModuleRecord::load(dir.join(TRAINABLE))
+        .map_err(|e| io(TRAINABLE, e))?
+        .allow_partial(true);
+    let model = model
+        .try_load_record(record)
+        .map_err(|e| io(TRAINABLE, e))?;
+    let optim = optim
+        .load(dir.join(OPTIMIZER))
+        .map_err(|e| io(OPTIMIZER, e))?;
     Ok((model, optim, state))
 }

@@ -33,7 +33,11 @@ pub fn global_norm<M: Module>(module: &M, grads: &GradientsParams) -> anyhow::Re
 }
 
 /// Scales `grads` so their global norm is at most `max_norm`; returns them and the norm before.
-pub fn clip_global_norm<M: Module>(module: &M, mut grads: GradientsParams, max_norm: f64) -> anyhow::Result<(GradientsParams, f64)> {
+pub fn clip_global_norm<M: Module>(
+    module: &M,
+    mut grads: GradientsParams,
+    max_norm: f64,
+) -> anyhow::Result<(GradientsParams, f64)> {
     struct Scale<'a> {
         grads: &'a mut GradientsParams,
         factor: f64,
@@ -48,7 +52,10 @@ pub fn clip_global_norm<M: Module>(module: &M, mut grads: GradientsParams, max_n
     let norm = global_norm(module, &grads)?;
     if norm > max_norm {
         // The small epsilon is PyTorch's, so a norm exactly at the bound is left alone.
-        module.visit(&mut Scale { grads: &mut grads, factor: max_norm / (norm + 1e-6) });
+        module.visit(&mut Scale {
+            grads: &mut grads,
+            factor: max_norm / (norm + 1e-6),
+        });
     }
     Ok((grads, norm))
 }

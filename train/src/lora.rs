@@ -8,7 +8,9 @@
 //! pass, instead of PEFT's per-token mask on the activations; in expectation both leave the
 //! adapter unchanged.
 
-use burn::module::{Flag, Lora, LoraAdapter, Module, Param, ParamGroup, Reparameterization, Reparameterizer};
+use burn::module::{
+    Flag, Lora, LoraAdapter, Module, Param, ParamGroup, Reparameterization, Reparameterizer,
+};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use model::Gemma3;
@@ -43,7 +45,11 @@ impl Target {
 
     /// The module's path inside a decoder layer (the same in Burn and HF).
     pub fn layer_path(self) -> String {
-        let parent = if matches!(self, Target::Gate | Target::Up | Target::Down) { "mlp" } else { "self_attn" };
+        let parent = if matches!(self, Target::Gate | Target::Up | Target::Down) {
+            "mlp"
+        } else {
+            "self_attn"
+        };
         format!("{parent}.{}", self.hf_name())
     }
 }
@@ -60,21 +66,39 @@ pub struct LoraConfig {
 impl LoraConfig {
     pub fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(self.rank > 0, "the LoRA rank must be positive");
-        anyhow::ensure!((0.0..1.0).contains(&self.dropout), "the LoRA dropout must be in [0, 1), got {}", self.dropout);
-        anyhow::ensure!(!self.targets.is_empty(), "LoRA needs at least one target module");
+        anyhow::ensure!(
+            (0.0..1.0).contains(&self.dropout),
+            "the LoRA dropout must be in [0, 1), got {}",
+            self.dropout
+        );
+        anyhow::ensure!(
+            !self.targets.is_empty(),
+            "LoRA needs at least one target module"
+        );
         Ok(())
     }
 
     /// The base weights that get adapters: `layers.N.<target>.weight`.
     pub fn target_group(&self) -> ParamGroup {
-        let alternatives: Vec<String> = self.targets.iter().map(|t| regex_escape(&t.layer_path())).collect();
-        ParamGroup::from_regex(format!(r"^layers\.\d+\.({})\.weight$", alternatives.join("|"))).expect("target regex is valid")
+        let alternatives: Vec<String> = self
+            .targets
+            .iter()
+            .map(|t| regex_escape(&t.layer_path()))
+            .collect();
+        ParamGroup::from_regex(format!(
+            r"^layers\.\d+\.({})\.weight$",
+            alternatives.join("|")
+        ))
+        .expect("target regex is valid")
     }
 
     /// Freezes `model` and attaches trainable adapters to the target weights.
     pub fn apply(&self, model: Gemma3) -> Gemma3 {
         let lora = Lora::new(self.rank, self.alpha).set_param_group(self.target_group());
-        model.apply_reparameterization(WithDropout { lora, dropout: self.dropout })
+        model.apply_reparameterization(WithDropout {
+            lora,
+            dropout: self.dropout,
+        })
     }
 }
 
@@ -108,7 +132,9 @@ impl Reparameterization for DropoutLora {
         let mut a = self.a.val();
         if self.dropout > 0.0 && self.training.is_enabled() && a.device().is_autodiff() {
             let keep = 1.0 - self.dropout;
-            let mask = Tensor::<2>::random([a.dims()[0], 1], Distribution::Bernoulli(keep), &a.device()).cast(a.dtype());
+            let mask =
+                Tensor::<2>::random([a.dims()[0], 1], Distribution::Bernoulli(keep), &a.device())
+                    .cast(a.dtype());
             a = a * mask.div_scalar(keep);
         }
         let delta = a.matmul(self.b.val()).mul_scalar(self.scale);
@@ -125,9 +151,19 @@ struct WithDropout {
 impl Reparameterizer for WithDropout {
     type Reparam = DropoutLora;
 
-    fn reparameterize<const D: usize>(&mut self, path: &str, param: Param<Tensor<D>>) -> (Param<Tensor<D>>, Option<DropoutLora>) {
+    fn reparameterize<const D: usize>(
+        &mut self,
+        path: &str,
+        param: Param<Tensor<D>>,
+    ) -> (Param<Tensor<D>>, Option<DropoutLora>) {
         let (base, adapter) = self.lora.reparameterize(path, param);
-        let adapter = adapter.map(|LoraAdapter { a, b, scale }| DropoutLora { a, b, scale, dropout: self.dropout, training: Param::from_bool(true) });
+        let adapter = adapter.map(|LoraAdapter { a, b, scale }| DropoutLora {
+            a,
+            b,
+            scale,
+            dropout: self.dropout,
+            training: Param::from_bool(true),
+        });
         (base, adapter)
     }
 }
@@ -139,7 +175,12 @@ mod tests {
 
     #[test]
     fn target_group_matches_only_the_chosen_projections() {
-        let cfg = LoraConfig { rank: 2, alpha: 4.0, dropout: 0.0, targets: vec![Target::Q, Target::Gate] };
+        let cfg = LoraConfig {
+            rank: 2,
+            alpha: 4.0,
+            dropout: 0.0,
+            targets: vec![Target::Q, Target::Gate],
+        };
         let g = cfg.target_group();
         let id = ParamId::new();
         assert!(g.matches(&id, Some("layers.3.self_attn.q_proj.weight")));
@@ -160,11 +201,26 @@ mod tests {
             dropout: 0.5,
             training: Param::from_bool(true),
         };
-        let rows = |t: Tensor<2>| model::host::to_vec(t).unwrap().chunks(3).map(|r| r[0]).collect::<Vec<f32>>();
+        let rows = |t: Tensor<2>| {
+            model::host::to_vec(t)
+                .unwrap()
+                .chunks(3)
+                .map(|r| r[0])
+                .collect::<Vec<f32>>()
+        };
         // Each row of A·B is 2: dropped rows give 0, kept ones 2 / 0.5.
         let trained = rows(lora.apply(Tensor::<2>::zeros([64, 3], &device)));
-        assert!(trained.iter().all(|&v| v == 0.0 || v == 4.0) && trained.contains(&0.0) && trained.contains(&4.0), "{trained:?}");
+        assert!(
+            trained.iter().all(|&v| v == 0.0 || v == 4.0)
+                && trained.contains(&0.0)
+                && trained.contains(&4.0),
+            "{trained:?}"
+        );
         let plain = device.clone().without_autodiff();
-        assert!(rows(lora.valid().apply(Tensor::<2>::zeros([64, 3], &plain))).iter().all(|&v| v == 2.0));
+        assert!(
+            rows(lora.valid().apply(Tensor::<2>::zeros([64, 3], &plain)))
+                .iter()
+                .all(|&v| v == 2.0)
+        );
     }
 }

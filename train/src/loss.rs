@@ -53,15 +53,33 @@ pub fn forward(model: &Gemma3, batch: &Batch) -> anyhow::Result<(Tensor<1>, Stat
     let hidden = model.forward(tokens, &mut cache);
     let d = hidden.dims()[2];
     let positions = ints(batch.positions.iter().map(|&p| p as i64).collect(), &device);
-    let picked = hidden.reshape([batch.rows * batch.len, d]).select(0, positions).unsqueeze_dim::<3>(0);
+    let picked = hidden
+        .reshape([batch.rows * batch.len, d])
+        .select(0, positions)
+        .unsqueeze_dim::<3>(0);
     let logits = model.logits(picked).squeeze_dim::<2>(0).cast(DType::F32); // [m, vocab]
     let labels = ints(batch.labels.iter().map(|&l| l as i64).collect(), &device).reshape([m, 1]);
-    let nll_sum = log_softmax(logits.clone(), 1).gather(1, labels.clone()).sum().neg();
+    let nll_sum = log_softmax(logits.clone(), 1)
+        .gather(1, labels.clone())
+        .sum()
+        .neg();
     let correct = logits.argmax(1).equal(labels).int().sum();
 
     let nll = model::host::to_vec(nll_sum.clone().detach())?[0] as f64;
-    let correct = correct.into_data().convert::<i64>().iter::<i64>().next().unwrap_or(0) as usize;
-    Ok((nll_sum, Stats { nll_sum: nll, correct, tokens: m }))
+    let correct = correct
+        .into_data()
+        .convert::<i64>()
+        .iter::<i64>()
+        .next()
+        .unwrap_or(0) as usize;
+    Ok((
+        nll_sum,
+        Stats {
+            nll_sum: nll,
+            correct,
+            tokens: m,
+        },
+    ))
 }
 
 /// Statistics of `examples` under `model` (no gradients), in batches of `batch_size`.
@@ -85,8 +103,16 @@ mod tests {
 
     #[test]
     fn stats_combine_by_token() {
-        let mut s = Stats { nll_sum: 2.0, correct: 1, tokens: 2 };
-        s.add(Stats { nll_sum: 4.0, correct: 2, tokens: 2 });
+        let mut s = Stats {
+            nll_sum: 2.0,
+            correct: 1,
+            tokens: 2,
+        };
+        s.add(Stats {
+            nll_sum: 4.0,
+            correct: 2,
+            tokens: 2,
+        });
         assert_eq!(s.loss(), 1.5);
         assert_eq!(s.accuracy(), 0.75);
         assert!((s.perplexity() - 1.5f64.exp()).abs() < 1e-12);

@@ -6,7 +6,10 @@ mod cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "train", about = "Fine-tune Gemma 3 (full or LoRA) and measure it")]
+#[command(
+    name = "train",
+    about = "Fine-tune Gemma 3 (full or LoRA) and measure it"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

@@ -20,8 +20,12 @@ impl Method {
     /// Makes `model` (on an autodiff device) trainable this method's way.
     pub fn prepare(&self, model: Gemma3) -> Gemma3 {
         match self {
-            Method::Full { freeze_embedding: true } => model.freeze_group(embedding_group()),
-            Method::Full { freeze_embedding: false } => model,
+            Method::Full {
+                freeze_embedding: true,
+            } => model.freeze_group(embedding_group()),
+            Method::Full {
+                freeze_embedding: false,
+            } => model,
             Method::Lora(cfg) => cfg.apply(model),
         }
     }
@@ -29,8 +33,12 @@ impl Method {
     /// The parameters this method trains, which is what a checkpoint holds.
     pub fn trainable(&self) -> ParamGroup {
         match self {
-            Method::Full { freeze_embedding: true } => ParamGroup::all().exclude(embedding_group()),
-            Method::Full { freeze_embedding: false } => ParamGroup::all(),
+            Method::Full {
+                freeze_embedding: true,
+            } => ParamGroup::all().exclude(embedding_group()),
+            Method::Full {
+                freeze_embedding: false,
+            } => ParamGroup::all(),
             Method::Lora(_) => lora::factor_group(),
         }
     }

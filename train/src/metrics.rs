@@ -35,7 +35,17 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(split: Split, step: usize, stats: &Stats) -> Self {
-        Self { split, step, loss: stats.loss(), perplexity: stats.perplexity(), accuracy: stats.accuracy(), tokens: stats.tokens, lr: None, grad_norm: None, secs: None }
+        Self {
+            split,
+            step,
+            loss: stats.loss(),
+            perplexity: stats.perplexity(),
+            accuracy: stats.accuracy(),
+            tokens: stats.tokens,
+            lr: None,
+            grad_norm: None,
+            secs: None,
+        }
     }
 
     /// The plain log line.
@@ -44,7 +54,13 @@ impl Entry {
             Split::Train => format!("step {:>5}/{total_steps}", self.step),
             Split::Valid => format!("valid @ {:>5}", self.step),
         };
-        let mut line = format!("{head}  loss {:.4}  ppl {:.3}  acc {:.1}%  tokens {}", self.loss, self.perplexity, 100.0 * self.accuracy, self.tokens);
+        let mut line = format!(
+            "{head}  loss {:.4}  ppl {:.3}  acc {:.1}%  tokens {}",
+            self.loss,
+            self.perplexity,
+            100.0 * self.accuracy,
+            self.tokens
+        );
         if let (Some(lr), Some(g), Some(s)) = (self.lr, self.grad_norm, self.secs) {
             line.push_str(&format!("  lr {lr:.2e}  |g| {g:.3}  {s:.1} s"));
         }
@@ -70,14 +86,19 @@ impl MetricsLog {
                 .collect(),
             _ => vec![],
         };
-        std::fs::write(&path, kept.concat()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, kept.concat())
+            .with_context(|| format!("writing {}", path.display()))?;
         Ok(Self { path })
     }
 
     /// Prints `entry` and appends it to the file.
     pub fn log(&mut self, entry: &Entry, total_steps: usize) -> anyhow::Result<()> {
         println!("{}", entry.line(total_steps));
-        let mut f = std::fs::OpenOptions::new().append(true).open(&self.path).with_context(|| format!("opening {}", self.path.display()))?;
-        writeln!(f, "{}", serde_json::to_string(entry)?).with_context(|| format!("writing {}", self.path.display()))
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .with_context(|| format!("opening {}", self.path.display()))?;
+        writeln!(f, "{}", serde_json::to_string(entry)?)
+            .with_context(|| format!("writing {}", self.path.display()))
     }
 }

@@ -22,7 +22,10 @@ mod tests {
         let lr = |s| lr_at(s, 110, 10, 1.0);
         assert!((lr(0) - 0.1).abs() < 1e-12);
         assert!((lr(9) - 1.0).abs() < 1e-12);
-        assert!((lr(10) - 1.0).abs() < 1e-12, "the first decay step is at the peak");
+        assert!(
+            (lr(10) - 1.0).abs() < 1e-12,
+            "the first decay step is at the peak"
+        );
         assert!((lr(60) - 0.5).abs() < 1e-12, "half way down the cosine");
         assert!(lr(109) < 0.001 && lr(109) > 0.0);
         assert_eq!(lr_at(0, 5, 0, 2.0), 2.0, "no warm-up");

@@ -68,11 +68,23 @@ pub struct Outcome {
 }
 
 /// Fine-tunes `base` (loaded on an autodiff device) on `train`, validating on `valid`.
-pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConfig, run: &RunOptions) -> anyhow::Result<Outcome> {
+pub fn train(
+    base: Gemma3,
+    train: &[Example],
+    valid: &[Example],
+    cfg: &TrainConfig,
+    run: &RunOptions,
+) -> anyhow::Result<Outcome> {
     let device = base.device();
-    anyhow::ensure!(device.is_autodiff(), "training needs the model on an autodiff device (`device.autodiff()`)");
+    anyhow::ensure!(
+        device.is_autodiff(),
+        "training needs the model on an autodiff device (`device.autodiff()`)"
+    );
     anyhow::ensure!(!train.is_empty(), "no training examples");
-    anyhow::ensure!(cfg.batch_size > 0 && cfg.grad_accum > 0 && cfg.steps > 0, "steps, batch size and accumulation must be positive");
+    anyhow::ensure!(
+        cfg.batch_size > 0 && cfg.grad_accum > 0 && cfg.steps > 0,
+        "steps, batch size and accumulation must be positive"
+    );
     if let Method::Lora(lora) = &cfg.method {
         lora.validate()?;
     }
@@ -80,7 +92,9 @@ pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConf
 
     device.seed(cfg.seed); // LoRA's initial A
     let mut model = cfg.method.prepare(base);
-    let mut optim: ModuleOptimizer = AdamWConfig::new().with_weight_decay(cfg.weight_decay as f32).init();
+    let mut optim: ModuleOptimizer = AdamWConfig::new()
+        .with_weight_decay(cfg.weight_decay as f32)
+        .init();
     let fingerprint = checkpoint::fingerprint(train);
     let mut step = 0;
     let mut resumed_from = None;
@@ -92,7 +106,10 @@ pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConf
                 (model, optim, step, resumed_from) = (m, o, state.step, Some(state.step));
                 println!("resumed from {} at step {step}", dir.display());
             }
-            None => println!("no checkpoint in {}; starting from step 0", run.out.display()),
+            None => println!(
+                "no checkpoint in {}; starting from step 0",
+                run.out.display()
+            ),
         }
     }
 
@@ -110,7 +127,9 @@ pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConf
         let stats = loss::evaluate(&model.valid(), valid, cfg.batch_size)?;
         Ok(Some(Entry::new(Split::Valid, step, &stats)))
     };
-    if step == 0 && let Some(e) = validate(&model, 0)? {
+    if step == 0
+        && let Some(e) = validate(&model, 0)?
+    {
         record(e, &mut log)?;
     }
 
@@ -120,7 +139,11 @@ pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConf
         let start = Instant::now();
         let batches: Vec<Batch> = (0..cfg.grad_accum)
             .map(|k| {
-                let picked: Vec<&Example> = order.batch(step * cfg.grad_accum + k, cfg.batch_size).into_iter().map(|i| &train[i]).collect();
+                let picked: Vec<&Example> = order
+                    .batch(step * cfg.grad_accum + k, cfg.batch_size)
+                    .into_iter()
+                    .map(|i| &train[i])
+                    .collect();
                 Batch::new(&picked)
             })
             .collect();
@@ -148,7 +171,12 @@ pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConf
         model = optim.step(lr, model, grads);
         step += 1;
 
-        let entry = Entry { lr: Some(lr), grad_norm: Some(grad_norm), secs: Some(start.elapsed().as_secs_f64()), ..Entry::new(Split::Train, step, &stats) };
+        let entry = Entry {
+            lr: Some(lr),
+            grad_norm: Some(grad_norm),
+            secs: Some(start.elapsed().as_secs_f64()),
+            ..Entry::new(Split::Train, step, &stats)
+        };
         record(entry, &mut log)?;
         if (run.eval_every > 0 && step % run.eval_every == 0) || step == cfg.steps {
             if let Some(e) = validate(&model, step)? {
@@ -156,17 +184,28 @@ pub fn train(base: Gemma3, train: &[Example], valid: &[Example], cfg: &TrainConf
             }
         }
         if (run.save_every > 0 && step % run.save_every == 0) || step == last {
-            let state = State { step, config: cfg.clone(), data_fingerprint: fingerprint };
+            let state = State {
+                step,
+                config: cfg.clone(),
+                data_fingerprint: fingerprint,
+            };
             let dir = checkpoint::save(&run.out, &model, &optim, &state)?;
             println!("checkpoint {}", dir.display());
         }
     }
-    Ok(Outcome { model, entries, step, resumed_from })
+    Ok(Outcome {
+        model,
+        entries,
+        step,
+        resumed_from,
+    })
 }
 
 /// A seed per (run, step, micro-batch) (SplitMix64 finaliser over the mix).
 fn step_seed(seed: u64, step: usize, micro: usize) -> u64 {
-    let mut z = seed ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (micro as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut z = seed
+        ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (micro as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

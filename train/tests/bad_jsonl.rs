@@ -8,11 +8,28 @@ fn bad_line_names_file_and_line() {
     let path = dir.join("train.jsonl");
     let good = r#"{"prompt": "2+2=", "completion": " 4"}"#;
     let chat = r#"{"messages": [{"role": "user", "content": "hi"}, {"role": "model", "content": "hello"}]}"#;
-    std::fs::write(&path, format!("{good}\n{chat}\n\n{{\"prompt\": \"x\", \"completion\": \n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{good}\n{chat}\n\n{{\"prompt\": \"x\", \"completion\": \n"),
+    )
+    .unwrap();
     let err = train::data::jsonl::read(&path).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("{}:4: not valid JSON", path.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("{}:4: not valid JSON", path.display())),
+        "{err}"
+    );
 
-    std::fs::write(&path, format!("{good}\n{{\"messages\": [{{\"role\": \"user\", \"content\": 5}}]}}\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{good}\n{{\"messages\": [{{\"role\": \"user\", \"content\": 5}}]}}\n"),
+    )
+    .unwrap();
     let err = train::data::jsonl::read(&path).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("{}:2: message 0: \"content\" must be a string", path.display())), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "{}:2: message 0: \"content\" must be a string",
+            path.display()
+        )),
+        "{err}"
+    );
 }

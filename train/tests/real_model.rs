@@ -14,8 +14,11 @@ use train::{adapter, loss, task};
 
 #[test]
 fn lora_steps_lower_the_loss_and_the_adapter_reloads() {
-    let Some(path) = model::paths::real_model_for_tests() else { return };
-    let tok_path = model::paths::resolve_tokenizer(&path, None).expect("tokenizer.json beside the model or in the cache");
+    let Some(path) = model::paths::real_model_for_tests() else {
+        return;
+    };
+    let tok_path = model::paths::resolve_tokenizer(&path, None)
+        .expect("tokenizer.json beside the model or in the cache");
     let tok = GemmaTokenizer::from_file(&tok_path).unwrap();
     let records = task::generate::examples(11, 2);
     let (batch, _) = encode::encode_all(&records, &tok, 160).unwrap();
@@ -23,8 +26,18 @@ fn lora_steps_lower_the_loss_and_the_adapter_reloads() {
 
     let base = model::weights::load_model(&path, &device(), burn::tensor::DType::F32).unwrap();
     let before = loss::evaluate(&base, &batch, 2).unwrap().loss();
-    let lora = LoraConfig { rank: 8, alpha: 16.0, dropout: 0.0, targets: vec![Target::Q, Target::V] };
-    let cfg = TrainConfig { lr: 1e-3, warmup_steps: 0, batch_size: 2, ..config(Method::Lora(lora.clone()), 4) };
+    let lora = LoraConfig {
+        rank: 8,
+        alpha: 16.0,
+        dropout: 0.0,
+        targets: vec![Target::Q, Target::V],
+    };
+    let cfg = TrainConfig {
+        lr: 1e-3,
+        warmup_steps: 0,
+        batch_size: 2,
+        ..config(Method::Lora(lora.clone()), 4)
+    };
     let out = temp_dir("real_lora");
     let outcome = train(base.clone().train(), &batch, &[], &cfg, &run(out.clone())).unwrap();
     let tuned = outcome.model.valid();

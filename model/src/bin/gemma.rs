@@ -157,15 +157,29 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
-        Cmd::Generate { model, prompt, chat, opts } => {
+        Cmd::Generate {
+            model,
+            prompt,
+            chat,
+            opts,
+        } => {
             let loaded = load(&model)?;
-            let text = if chat { chat_template::render(&[Message::new("user", &prompt)], true)? } else { prompt.clone() };
+            let text = if chat {
+                chat_template::render(&[Message::new("user", &prompt)], true)?
+            } else {
+                prompt.clone()
+            };
             print!("{prompt}");
             stream(&loaded, &text, &opts.config(), true)?;
         }
-        Cmd::Chat { model, system, opts } => {
+        Cmd::Chat {
+            model,
+            system,
+            opts,
+        } => {
             let loaded = load(&model)?;
-            let mut messages: Vec<Message> = system.iter().map(|s| Message::new("system", s)).collect();
+            let mut messages: Vec<Message> =
+                system.iter().map(|s| Message::new("system", s)).collect();
             let stdin = std::io::stdin();
             loop {
                 print!("> ");
@@ -175,33 +189,60 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     break;
                 }
                 messages.push(Message::new("user", line.trim_end()));
-                let reply = stream(&loaded, &chat_template::render(&messages, true)?, &opts.config(), false)?;
+                let reply = stream(
+                    &loaded,
+                    &chat_template::render(&messages, true)?,
+                    &opts.config(),
+                    false,
+                )?;
                 messages.push(Message::new("assistant", &reply));
             }
         }
-        Cmd::Logits { model, text, chat, top_k, json } => {
+        Cmd::Logits {
+            model,
+            text,
+            chat,
+            top_k,
+            json,
+        } => {
             let loaded = load(&model)?;
-            let text = if chat { chat_template::render(&[Message::new("user", &text)], true)? } else { text };
+            let text = if chat {
+                chat_template::render(&[Message::new("user", &text)], true)?
+            } else {
+                text
+            };
             let ids = loaded.tokenizer.encode_prompt(&text)?;
             let logits = last_logits(&loaded, &ids)?;
             let mut order: Vec<usize> = (0..logits.len()).collect();
             order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
-            let top: Vec<serde_json::Value> = order[..top_k.min(order.len())].iter().map(|&i| serde_json::json!({"id": i, "logit": logits[i]})).collect();
+            let top: Vec<serde_json::Value> = order[..top_k.min(order.len())]
+                .iter()
+                .map(|&i| serde_json::json!({"id": i, "logit": logits[i]}))
+                .collect();
             if json {
                 println!("{}", serde_json::json!({"input_ids": ids, "top_k": top}));
             } else {
                 println!("input_ids: {ids:?}");
                 for &i in &order[..top_k.min(order.len())] {
-                    println!("{i:>8} {:>12.5} {:?}", logits[i], loaded.tokenizer.decode(&[i as u32], false)?);
+                    println!(
+                        "{i:>8} {:>12.5} {:?}",
+                        logits[i],
+                        loaded.tokenizer.decode(&[i as u32], false)?
+                    );
                 }
             }
         }
         Cmd::Backends { json } => {
-            let probes: Vec<_> = model::BackendKind::ALL.into_iter().map(model::BackendKind::probe).collect();
+            let probes: Vec<_> = model::BackendKind::ALL
+                .into_iter()
+                .map(model::BackendKind::probe)
+                .collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&probes)?);
             } else {
-                println!("| backend | compiled | device | dtypes | matmul max |Δ| | Burn quantization | note |\n|---|---|---|---|---|---|---|");
+                println!(
+                    "| backend | compiled | device | dtypes | matmul max |Δ| | Burn quantization | note |\n|---|---|---|---|---|---|---|"
+                );
                 for p in probes {
                     println!(
                         "| {} | {} | {} | {} | {} | {} | {} |",
@@ -209,8 +250,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         if p.compiled { "yes" } else { "no" },
                         p.device.unwrap_or_default(),
                         p.dtypes.join(", "),
-                        p.matmul_error.map(|e| format!("{e:.1e}")).unwrap_or_default(),
-                        if p.compiled && p.quantization.is_empty() { "none".to_string() } else { p.quantization.join(", ") },
+                        p.matmul_error
+                            .map(|e| format!("{e:.1e}"))
+                            .unwrap_or_default(),
+                        if p.compiled && p.quantization.is_empty() {
+                            "none".to_string()
+                        } else {
+                            p.quantization.join(", ")
+                        },
                         p.error.unwrap_or_default()
                     );
                 }
@@ -224,48 +271,126 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ConvertTarget::Burnpack => model::weights::burnpack::save(&loaded.model, &out)?,
             }
             // The folder is self-contained: the tokenizer travels with the weights.
-            std::fs::copy(&loaded.tokenizer_path, out.join(model::paths::TOKENIZER_FILE))?;
-            eprintln!("wrote {} in {:.1}s", out.display(), start.elapsed().as_secs_f64());
+            std::fs::copy(
+                &loaded.tokenizer_path,
+                out.join(model::paths::TOKENIZER_FILE),
+            )?;
+            eprintln!(
+                "wrote {} in {:.1}s",
+                out.display(),
+                start.elapsed().as_secs_f64()
+            );
         }
-        Cmd::Bench { model, prefill_tokens, decode_tokens, batch_sizes, repeats, threads, vs_llama_cpp, json } => {
+        Cmd::Bench {
+            model,
+            prefill_tokens,
+            decode_tokens,
+            batch_sizes,
+            repeats,
+            threads,
+            vs_llama_cpp,
+            json,
+        } => {
             if let Some(n) = threads {
-                rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build_global()?;
             }
             let loaded = load(&model)?;
-            let cfg = model::bench::BenchConfig { prefill_tokens, decode_tokens, batch_sizes, repeats };
+            let cfg = model::bench::BenchConfig {
+                prefill_tokens,
+                decode_tokens,
+                batch_sizes,
+                repeats,
+            };
             let report = model::bench::run(&loaded.model, &loaded.tokenizer, &cfg)?;
             let llama = if vs_llama_cpp {
                 let tok = &loaded.tokenizer;
-                let (long, short) = (model::bench::fixed_prompt(tok, prefill_tokens)?, model::bench::fixed_prompt(tok, 16)?);
-                model::llama_cpp::run(&loaded.model_path, report.threads, &long, &short, decode_tokens, repeats)?
+                let (long, short) = (
+                    model::bench::fixed_prompt(tok, prefill_tokens)?,
+                    model::bench::fixed_prompt(tok, 16)?,
+                );
+                model::llama_cpp::run(
+                    &loaded.model_path,
+                    report.threads,
+                    &long,
+                    &short,
+                    decode_tokens,
+                    repeats,
+                )?
             } else {
                 Err("not requested (--vs-llama-cpp)".to_string())
             };
             if json {
-                let llama = llama.as_ref().map_or_else(|why| serde_json::json!({"skipped": why}), |r| serde_json::json!(r));
-                println!("{}", serde_json::json!({"backend": loaded.backend, "dtype": loaded.dtype, "packed": model.packed.map(|p| format!("{p:?}")), "config": cfg, "report": report, "llama_cpp": llama}));
+                let llama = llama.as_ref().map_or_else(
+                    |why| serde_json::json!({"skipped": why}),
+                    |r| serde_json::json!(r),
+                );
+                println!(
+                    "{}",
+                    serde_json::json!({"backend": loaded.backend, "dtype": loaded.dtype, "packed": model.packed.map(|p| format!("{p:?}")), "config": cfg, "report": report, "llama_cpp": llama})
+                );
             } else {
                 print_bench(&loaded, &report, prefill_tokens, &llama, vs_llama_cpp);
             }
         }
-        Cmd::Inspect { model } => inspect(&model::paths::resolve_or_fetch_model(model.as_deref())?)?,
+        Cmd::Inspect { model } => {
+            inspect(&model::paths::resolve_or_fetch_model(model.as_deref())?)?
+        }
     }
     Ok(())
 }
 
-fn print_bench(loaded: &Loaded, r: &model::bench::BenchReport, prefill_tokens: usize, llama: &Result<model::llama_cpp::LlamaCppReport, String>, asked: bool) {
+fn print_bench(
+    loaded: &Loaded,
+    r: &model::bench::BenchReport,
+    prefill_tokens: usize,
+    llama: &Result<model::llama_cpp::LlamaCppReport, String>,
+    asked: bool,
+) {
     let mib = |b: usize| format!("{:.0} MiB", b as f64 / (1 << 20) as f64);
-    println!("backend {} ({}), {} threads", loaded.backend, loaded.dtype, r.threads);
-    println!("| | prefill {prefill_tokens} tok/s | TTFT (16-token prompt) | decode tok/s | batched decode tok/s | weights | peak RSS |");
+    println!(
+        "backend {} ({}), {} threads",
+        loaded.backend, loaded.dtype, r.threads
+    );
+    println!(
+        "| | prefill {prefill_tokens} tok/s | TTFT (16-token prompt) | decode tok/s | batched decode tok/s | weights | peak RSS |"
+    );
     println!("|---|---|---|---|---|---|---|");
-    let batched: Vec<String> = r.batched_decode_tok_s.iter().map(|(b, t)| format!("b{b}: {t:.1}")).collect();
+    let batched: Vec<String> = r
+        .batched_decode_tok_s
+        .iter()
+        .map(|(b, t)| format!("b{b}: {t:.1}"))
+        .collect();
     let rss = r.peak_rss_bytes.map(mib).unwrap_or_default();
-    println!("| this project | {:.1} | {:.0} ms | {:.1} | {} | {} | {rss} |", r.prefill_tok_s, r.ttft_ms, r.decode_tok_s, batched.join(", "), mib(r.weight_bytes));
+    println!(
+        "| this project | {:.1} | {:.0} ms | {:.1} | {} | {} | {rss} |",
+        r.prefill_tok_s,
+        r.ttft_ms,
+        r.decode_tok_s,
+        batched.join(", "),
+        mib(r.weight_bytes)
+    );
     match llama {
         Ok(l) => {
-            println!("| llama.cpp {} | {:.1} | {:.0} ms | {:.1} | | | {} |", l.llama_cpp_python, l.prefill_tok_s, l.ttft_ms, l.decode_tok_s, mib(l.peak_rss_bytes));
-            let ratio_rss = r.peak_rss_bytes.map(|b| format!("{:.2}x", b as f64 / l.peak_rss_bytes as f64)).unwrap_or_default();
-            println!("| ratio (this / llama.cpp) | {:.2}x | {:.2}x | {:.2}x | | | {ratio_rss} |", r.prefill_tok_s / l.prefill_tok_s, r.ttft_ms / l.ttft_ms, r.decode_tok_s / l.decode_tok_s);
+            println!(
+                "| llama.cpp {} | {:.1} | {:.0} ms | {:.1} | | | {} |",
+                l.llama_cpp_python,
+                l.prefill_tok_s,
+                l.ttft_ms,
+                l.decode_tok_s,
+                mib(l.peak_rss_bytes)
+            );
+            let ratio_rss = r
+                .peak_rss_bytes
+                .map(|b| format!("{:.2}x", b as f64 / l.peak_rss_bytes as f64))
+                .unwrap_or_default();
+            println!(
+                "| ratio (this / llama.cpp) | {:.2}x | {:.2}x | {:.2}x | | | {ratio_rss} |",
+                r.prefill_tok_s / l.prefill_tok_s,
+                r.ttft_ms / l.ttft_ms,
+                r.decode_tok_s / l.decode_tok_s
+            );
         }
         Err(why) if asked => println!("llama.cpp skipped: {why}"),
         Err(_) => {}
@@ -274,12 +399,22 @@ fn print_bench(loaded: &Loaded, r: &model::bench::BenchReport, prefill_tokens: u
 
 fn load(args: &ModelArgs) -> anyhow::Result<Loaded> {
     let loaded = args.load()?;
-    eprintln!("loaded {} on {} in {:.1}s", loaded.model_path.display(), loaded.backend, loaded.load_secs);
+    eprintln!(
+        "loaded {} on {} in {:.1}s",
+        loaded.model_path.display(),
+        loaded.backend,
+        loaded.load_secs
+    );
     Ok(loaded)
 }
 
 /// Generates from `text`, printing the decoded continuation as it grows; returns it.
-fn stream(loaded: &Loaded, text: &str, cfg: &GenerationConfig, stats: bool) -> anyhow::Result<String> {
+fn stream(
+    loaded: &Loaded,
+    text: &str,
+    cfg: &GenerationConfig,
+    stats: bool,
+) -> anyhow::Result<String> {
     let tok: &GemmaTokenizer = &loaded.tokenizer;
     let ids = tok.encode_prompt(text)?;
     let mut tokens = Vec::new();
@@ -302,21 +437,32 @@ fn stream(loaded: &Loaded, text: &str, cfg: &GenerationConfig, stats: bool) -> a
     if stats {
         eprintln!(
             "prompt {} tokens, prefill {:.1} tok/s; generated {} tokens ({:?}), decode {:.1} tok/s",
-            st.prompt_tokens, st.prefill_tok_s(), out.tokens.len(), out.stop_reason, st.decode_tok_s()
+            st.prompt_tokens,
+            st.prefill_tok_s(),
+            out.tokens.len(),
+            out.stop_reason,
+            st.decode_tok_s()
         );
     }
-    let body: Vec<u32> = out.tokens.into_iter().filter(|t| !model::tokenizer::STOP_IDS.contains(t)).collect();
+    let body: Vec<u32> = out
+        .tokens
+        .into_iter()
+        .filter(|t| !model::tokenizer::STOP_IDS.contains(t))
+        .collect();
     tok.decode(&body, false)
 }
 
 fn last_logits(loaded: &Loaded, ids: &[u32]) -> anyhow::Result<Vec<f32>> {
     let mut cache = loaded.model.new_cache(vec![0]);
-    let hidden = loaded.model.forward(model::host::tokens(ids, 1, &loaded.device), &mut cache);
+    let hidden = loaded
+        .model
+        .forward(model::host::tokens(ids, 1, &loaded.device), &mut cache);
     model::host::to_vec(loaded.model.last_logits(hidden))
 }
 
 fn inspect(path: &std::path::Path) -> anyhow::Result<()> {
-    let file = GgufFile::open(path).with_context(|| format!("inspect needs a GGUF file: {}", path.display()))?;
+    let file = GgufFile::open(path)
+        .with_context(|| format!("inspect needs a GGUF file: {}", path.display()))?;
     println!("{} (GGUF v{})", path.display(), file.version());
     for (key, value) in file.metadata() {
         let shown = match value.as_array() {
@@ -327,7 +473,14 @@ fn inspect(path: &std::path::Path) -> anyhow::Result<()> {
     }
     println!("{} tensors:", file.tensors().len());
     for t in file.tensors() {
-        println!("  {:<32} {:<6} {:?} @ {} ({} bytes)", t.name, t.ggml_type.name(), t.shape(), t.offset, t.n_bytes);
+        println!(
+            "  {:<32} {:<6} {:?} @ {} ({} bytes)",
+            t.name,
+            t.ggml_type.name(),
+            t.shape(),
+            t.offset,
+            t.n_bytes
+        );
     }
     Ok(())
 }

@@ -110,7 +110,10 @@ impl GgmlType {
     /// ggml's name for the type ("Q4_K"), or "unknown" for an id ggml does not define.
     pub fn name(self) -> &'static str {
         let id = self.id();
-        LAYOUTS.iter().find(|l| l.0 == id).map_or("unknown", |l| l.1)
+        LAYOUTS
+            .iter()
+            .find(|l| l.0 == id)
+            .map_or("unknown", |l| l.1)
     }
 
     /// Values per block; `None` for an id ggml does not define.
@@ -135,9 +138,18 @@ pub enum DequantError {
     #[error("cannot dequantize ggml type {0} (type id {id}): unsupported type", id = .0.id())]
     Unsupported(GgmlType),
     #[error("{n} values are not a multiple of the {ty} block size {block}")]
-    NotBlockMultiple { ty: GgmlType, n: usize, block: usize },
+    NotBlockMultiple {
+        ty: GgmlType,
+        n: usize,
+        block: usize,
+    },
     #[error("{n} values of type {ty} take {expected} bytes, but {actual} were given")]
-    WrongLength { ty: GgmlType, n: usize, expected: usize, actual: usize },
+    WrongLength {
+        ty: GgmlType,
+        n: usize,
+        expected: usize,
+        actual: usize,
+    },
 }
 
 /// Decodes `n` values of type `ty` stored in `bytes` (which must hold exactly `n` values) into f32,
@@ -157,13 +169,20 @@ pub fn dequantize_bytes(ty: GgmlType, bytes: &[u8], n: usize) -> Result<Vec<f32>
         GgmlType::Q6_K => q6_k,
         GgmlType::Other(_) => return Err(DequantError::Unsupported(ty)),
     };
-    let Some((block, size)) = ty.layout() else { return Err(DequantError::Unsupported(ty)) };
+    let Some((block, size)) = ty.layout() else {
+        return Err(DequantError::Unsupported(ty));
+    };
     if !n.is_multiple_of(block) {
         return Err(DequantError::NotBlockMultiple { ty, n, block });
     }
     let expected = (n / block).checked_mul(size);
     if expected != Some(bytes.len()) {
-        return Err(DequantError::WrongLength { ty, n, expected: expected.unwrap_or(usize::MAX), actual: bytes.len() });
+        return Err(DequantError::WrongLength {
+            ty,
+            n,
+            expected: expected.unwrap_or(usize::MAX),
+            actual: bytes.len(),
+        });
     }
     // Zeroed allocation is lazily mapped by the OS, so this costs nothing beyond the writes below.
     let mut out = vec![0.0f32; n];
@@ -174,8 +193,17 @@ pub fn dequantize_bytes(ty: GgmlType, bytes: &[u8], n: usize) -> Result<Vec<f32>
 /// Runs `decode` on each `T`-byte block and its `B` output values. The caller has checked the
 /// lengths, so both slices split into the same number of whole blocks; fixed-size arrays let the
 /// compiler drop the bounds checks inside the decoders.
-fn per_block<const T: usize, const B: usize>(bytes: &[u8], out: &mut [f32], decode: impl Fn(&[u8; T], &mut [f32; B])) {
-    for (b, y) in bytes.as_chunks::<T>().0.iter().zip(out.as_chunks_mut::<B>().0) {
+fn per_block<const T: usize, const B: usize>(
+    bytes: &[u8],
+    out: &mut [f32],
+    decode: impl Fn(&[u8; T], &mut [f32; B]),
+) {
+    for (b, y) in bytes
+        .as_chunks::<T>()
+        .0
+        .iter()
+        .zip(out.as_chunks_mut::<B>().0)
+    {
         decode(b, y);
     }
 }
@@ -185,16 +213,22 @@ fn half(lo: u8, hi: u8) -> f32 {
 }
 
 fn f32_le(bytes: &[u8], out: &mut [f32]) {
-    per_block(bytes, out, |b: &[u8; 4], y: &mut [f32; 1]| y[0] = f32::from_le_bytes(*b));
+    per_block(bytes, out, |b: &[u8; 4], y: &mut [f32; 1]| {
+        y[0] = f32::from_le_bytes(*b)
+    });
 }
 
 fn f16_le(bytes: &[u8], out: &mut [f32]) {
-    per_block(bytes, out, |b: &[u8; 2], y: &mut [f32; 1]| y[0] = half(b[0], b[1]));
+    per_block(bytes, out, |b: &[u8; 2], y: &mut [f32; 1]| {
+        y[0] = half(b[0], b[1])
+    });
 }
 
 /// bf16 is the top half of an f32, so widening is a shift.
 fn bf16_le(bytes: &[u8], out: &mut [f32]) {
-    per_block(bytes, out, |b: &[u8; 2], y: &mut [f32; 1]| y[0] = f32::from_bits((u16::from_le_bytes(*b) as u32) << 16));
+    per_block(bytes, out, |b: &[u8; 2], y: &mut [f32; 1]| {
+        y[0] = f32::from_bits((u16::from_le_bytes(*b) as u32) << 16)
+    });
 }
 
 /// d: f16, qs: 16 bytes; value j is the low nibble of qs[j], value j+16 the high nibble, both offset by 8.
@@ -223,7 +257,10 @@ fn q4_1(bytes: &[u8], out: &mut [f32]) {
 
 /// The fifth bits of values j and j+16 of a Q5 block: bits j and j+16 of `qh`, moved to bit 4.
 fn fifth_bits(qh: u32, j: usize) -> (u8, u8) {
-    ((((qh >> j) << 4) & 0x10) as u8, ((qh >> (j + 12)) & 0x10) as u8)
+    (
+        (((qh >> j) << 4) & 0x10) as u8,
+        ((qh >> (j + 12)) & 0x10) as u8,
+    )
 }
 
 /// d: f16, qh: u32 of fifth bits, qs: 16 bytes of nibbles; 5-bit values offset by 16.
@@ -271,7 +308,10 @@ fn scale_min(j: usize, s: &[u8]) -> (f32, f32) {
     if j < 4 {
         ((s[j] & 63) as f32, (s[j + 4] & 63) as f32)
     } else {
-        (((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4)) as f32, ((s[j + 4] >> 4) | ((s[j] >> 6) << 4)) as f32)
+        (
+            ((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4)) as f32,
+            ((s[j + 4] >> 4) | ((s[j] >> 6) << 4)) as f32,
+        )
     }
 }
 
@@ -281,7 +321,11 @@ fn q4_k(bytes: &[u8], out: &mut [f32]) {
     per_block(bytes, out, |b: &[u8; 144], y: &mut [f32; 256]| {
         let (d, dmin) = (half(b[0], b[1]), half(b[2], b[3]));
         let scales = &b[4..16];
-        for (j, (qs, y)) in b[16..].chunks_exact(32).zip(y.chunks_exact_mut(64)).enumerate() {
+        for (j, (qs, y)) in b[16..]
+            .chunks_exact(32)
+            .zip(y.chunks_exact_mut(64))
+            .enumerate()
+        {
             let ((sc1, m1), (sc2, m2)) = (scale_min(2 * j, scales), scale_min(2 * j + 1, scales));
             let (d1, m1, d2, m2) = (d * sc1, dmin * m1, d * sc2, dmin * m2);
             let (lo, hi) = y.split_at_mut(32);
@@ -299,7 +343,11 @@ fn q5_k(bytes: &[u8], out: &mut [f32]) {
         let (d, dmin) = (half(b[0], b[1]), half(b[2], b[3]));
         let scales = &b[4..16];
         let qh = &b[16..48];
-        for (j, (qs, y)) in b[48..].chunks_exact(32).zip(y.chunks_exact_mut(64)).enumerate() {
+        for (j, (qs, y)) in b[48..]
+            .chunks_exact(32)
+            .zip(y.chunks_exact_mut(64))
+            .enumerate()
+        {
             let ((sc1, m1), (sc2, m2)) = (scale_min(2 * j, scales), scale_min(2 * j + 1, scales));
             let (d1, m1, d2, m2) = (d * sc1, dmin * m1, d * sc2, dmin * m2);
             let (u1, u2) = (1u8 << (2 * j), 2u8 << (2 * j));

@@ -20,30 +20,63 @@ pub enum GgufError {
     /// Also raised for an absurd string length, which claims more bytes than the file has left.
     #[error("{}: file truncated or corrupt: {context} at byte {offset} needs {need} bytes, but only {available} remain",
         path.display())]
-    Truncated { path: PathBuf, context: String, offset: u64, need: u64, available: u64 },
+    Truncated {
+        path: PathBuf,
+        context: String,
+        offset: u64,
+        need: u64,
+        available: u64,
+    },
 
     /// A count (of entries, tensors, array elements) that the rest of the file cannot hold, caught
     /// before anything is allocated for it.
     #[error("{}: file truncated or corrupt: {context} at byte {offset} counts {count} items of at least {min_bytes} bytes, \
         but only {available} bytes remain", path.display())]
-    TooMany { path: PathBuf, context: String, offset: u64, count: u64, min_bytes: u64, available: u64 },
+    TooMany {
+        path: PathBuf,
+        context: String,
+        offset: u64,
+        count: u64,
+        min_bytes: u64,
+        available: u64,
+    },
 
     #[error("{}: malformed GGUF: {detail}", path.display())]
     Malformed { path: PathBuf, detail: String },
 
     #[error("{}: tensor '{tensor}' has unknown ggml type id {id}", path.display())]
-    UnknownType { path: PathBuf, tensor: String, id: u32 },
+    UnknownType {
+        path: PathBuf,
+        tensor: String,
+        id: u32,
+    },
 
     #[error("{}: tensor '{tensor}': row length {row} is not a multiple of the {ty} block size {block}", path.display())]
-    NotBlockMultiple { path: PathBuf, tensor: String, ty: GgmlType, row: u64, block: usize },
+    NotBlockMultiple {
+        path: PathBuf,
+        tensor: String,
+        ty: GgmlType,
+        row: u64,
+        block: usize,
+    },
 
     #[error("{}: tensor '{tensor}' data (bytes {start}..{end}) runs past the end of the file ({file_len} bytes): \
         truncated or corrupt", path.display())]
-    DataPastEnd { path: PathBuf, tensor: String, start: u64, end: u64, file_len: u64 },
+    DataPastEnd {
+        path: PathBuf,
+        tensor: String,
+        start: u64,
+        end: u64,
+        file_len: u64,
+    },
 
     #[error("{}: no tensor named '{name}'", path.display())]
     TensorNotFound { path: PathBuf, name: String },
 
     #[error("{}: tensor '{tensor}': {error}", path.display())]
-    Dequant { path: PathBuf, tensor: String, error: DequantError },
+    Dequant {
+        path: PathBuf,
+        tensor: String,
+        error: DequantError,
+    },
 }

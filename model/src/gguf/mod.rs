@@ -160,7 +160,10 @@ impl GgufFile {
     /// Maps and parses the file, checking that every tensor lies inside it.
     pub fn open(path: impl AsRef<Path>) -> Result<GgufFile, GgufError> {
         let path = path.as_ref().to_path_buf();
-        let io = |error| GgufError::Io { path: path.clone(), error };
+        let io = |error| GgufError::Io {
+            path: path.clone(),
+            error,
+        };
         let file = File::open(&path).map_err(io)?;
         // SAFETY: the map is read-only; like llama.cpp we assume nobody rewrites the model file while
         // it is open (if someone does, reads may see the new bytes or fault, as with any mmap).
@@ -204,21 +207,34 @@ impl GgufFile {
     /// If `t` was not obtained from this file and lies outside it.
     pub fn raw_bytes(&self, t: &TensorInfo) -> &[u8] {
         let end = t.offset.checked_add(t.n_bytes);
-        let range = usize::try_from(t.offset).ok().zip(end.and_then(|e| usize::try_from(e).ok()));
-        range.and_then(|(start, end)| self.mmap.get(start..end)).unwrap_or_else(|| {
-            panic!("tensor '{}' (bytes {}+{}) is not part of {}", t.name, t.offset, t.n_bytes, self.path.display())
-        })
+        let range = usize::try_from(t.offset)
+            .ok()
+            .zip(end.and_then(|e| usize::try_from(e).ok()));
+        range
+            .and_then(|(start, end)| self.mmap.get(start..end))
+            .unwrap_or_else(|| {
+                panic!(
+                    "tensor '{}' (bytes {}+{}) is not part of {}",
+                    t.name,
+                    t.offset,
+                    t.n_bytes,
+                    self.path.display()
+                )
+            })
     }
 
     /// The tensor's values as f32, flat in row-major order of [`TensorInfo::shape`].
     pub fn dequantize(&self, name: &str) -> Result<Vec<f32>, GgufError> {
-        let t = self
-            .tensor(name)
-            .ok_or_else(|| GgufError::TensorNotFound { path: self.path.clone(), name: name.into() })?;
-        dequantize_bytes(t.ggml_type, self.raw_bytes(t), t.n_elements()).map_err(|error| GgufError::Dequant {
+        let t = self.tensor(name).ok_or_else(|| GgufError::TensorNotFound {
             path: self.path.clone(),
-            tensor: t.name.clone(),
-            error,
+            name: name.into(),
+        })?;
+        dequantize_bytes(t.ggml_type, self.raw_bytes(t), t.n_elements()).map_err(|error| {
+            GgufError::Dequant {
+                path: self.path.clone(),
+                tensor: t.name.clone(),
+                error,
+            }
         })
     }
 }
@@ -237,14 +253,25 @@ impl std::fmt::Debug for GgufFile {
 
 fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
     let (path, buf) = (path_buf.as_path(), &mmap[..]);
-    let mut r = Reader { path, buf, pos: 0, context: "header".into() };
+    let mut r = Reader {
+        path,
+        buf,
+        pos: 0,
+        context: "header".into(),
+    };
     let magic = r.array::<4>()?;
     if &magic != MAGIC {
-        return Err(GgufError::BadMagic { path: path.into(), found: magic });
+        return Err(GgufError::BadMagic {
+            path: path.into(),
+            found: magic,
+        });
     }
     let version = r.u32()?;
     if !(2..=3).contains(&version) {
-        return Err(GgufError::UnsupportedVersion { path: path.into(), version });
+        return Err(GgufError::UnsupportedVersion {
+            path: path.into(),
+            version,
+        });
     }
     let n_tensors = r.u64()?;
     let n_kv = r.u64()?;
@@ -262,15 +289,21 @@ fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
             Entry::Vacant(e) => {
                 e.insert(value);
             }
-            Entry::Occupied(e) => return Err(r.malformed(format!("duplicate metadata key '{}'", e.key()))),
+            Entry::Occupied(e) => {
+                return Err(r.malformed(format!("duplicate metadata key '{}'", e.key())));
+            }
         }
     }
     let alignment = match metadata.get(ALIGNMENT_KEY) {
         None => DEFAULT_ALIGNMENT,
-        Some(v) => v.as_u64().filter(|a| a.is_power_of_two()).ok_or_else(|| GgufError::Malformed {
-            path: path.into(),
-            detail: format!("{ALIGNMENT_KEY} must be a power of two, got {v:?}"),
-        })?,
+        Some(v) => {
+            v.as_u64()
+                .filter(|a| a.is_power_of_two())
+                .ok_or_else(|| GgufError::Malformed {
+                    path: path.into(),
+                    detail: format!("{ALIGNMENT_KEY} must be a power of two, got {v:?}"),
+                })?
+        }
     };
 
     r.context = "tensor infos".into();
@@ -282,26 +315,45 @@ fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
         r.context = format!("tensor info '{name}'");
         let n_dims = r.u32()?;
         if n_dims > MAX_DIMS {
-            return Err(r.malformed(format!("{n_dims} dimensions, ggml allows at most {MAX_DIMS}")));
+            return Err(r.malformed(format!(
+                "{n_dims} dimensions, ggml allows at most {MAX_DIMS}"
+            )));
         }
-        let ne = (0..n_dims).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+        let ne = (0..n_dims)
+            .map(|_| r.u64())
+            .collect::<Result<Vec<_>, _>>()?;
         let type_id = r.u32()?;
         let offset = r.u64()?;
         infos.push((name, ne, type_id, offset));
     }
 
-    let section =
-        DataSection { path, start: (r.pos as u64).next_multiple_of(alignment), alignment, file_len: buf.len() as u64 };
+    let section = DataSection {
+        path,
+        start: (r.pos as u64).next_multiple_of(alignment),
+        alignment,
+        file_len: buf.len() as u64,
+    };
     let mut tensors = Vec::with_capacity(infos.len());
     let mut by_name = HashMap::with_capacity(infos.len());
     for (name, ne, type_id, rel_offset) in infos {
         if by_name.insert(name.clone(), tensors.len()).is_some() {
-            return Err(GgufError::Malformed { path: path.into(), detail: format!("duplicate tensor name '{name}'") });
+            return Err(GgufError::Malformed {
+                path: path.into(),
+                detail: format!("duplicate tensor name '{name}'"),
+            });
         }
         tensors.push(section.locate(name, ne, type_id, rel_offset)?);
     }
     let data_start = section.start;
-    Ok(GgufFile { path: path_buf, mmap, version, metadata, tensors, by_name, data_start })
+    Ok(GgufFile {
+        path: path_buf,
+        mmap,
+        version,
+        metadata,
+        tensors,
+        by_name,
+        data_start,
+    })
 }
 
 /// The tensor data section, against which each tensor info is checked.
@@ -314,18 +366,37 @@ struct DataSection<'a> {
 
 impl DataSection<'_> {
     /// Checks one tensor's type, size and placement, and turns its relative offset into an absolute one.
-    fn locate(&self, name: String, ne: Vec<u64>, type_id: u32, rel_offset: u64) -> Result<TensorInfo, GgufError> {
+    fn locate(
+        &self,
+        name: String,
+        ne: Vec<u64>,
+        type_id: u32,
+        rel_offset: u64,
+    ) -> Result<TensorInfo, GgufError> {
         let path = || self.path.to_path_buf();
         let ggml_type = GgmlType::from_id(type_id);
         let (Some(block), Some(type_size)) = (ggml_type.block_size(), ggml_type.type_size()) else {
-            return Err(GgufError::UnknownType { path: path(), tensor: name, id: type_id });
+            return Err(GgufError::UnknownType {
+                path: path(),
+                tensor: name,
+                id: type_id,
+            });
         };
         // Blocks never straddle rows, so ggml requires the row length (not just the count) to be whole blocks.
         let row = ne.first().copied().unwrap_or(1);
         if !row.is_multiple_of(block as u64) {
-            return Err(GgufError::NotBlockMultiple { path: path(), tensor: name, ty: ggml_type, row, block });
+            return Err(GgufError::NotBlockMultiple {
+                path: path(),
+                tensor: name,
+                ty: ggml_type,
+                row,
+                block,
+            });
         }
-        let n_elements = ne.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d)).filter(|&n| usize::try_from(n).is_ok());
+        let n_elements = ne
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| usize::try_from(n).is_ok());
         let Some(n_elements) = n_elements else {
             return Err(GgufError::Malformed {
                 path: path(),
@@ -337,7 +408,10 @@ impl DataSection<'_> {
                 "tensor '{name}': data offset {rel_offset} is not a multiple of the alignment {}",
                 self.alignment
             );
-            return Err(GgufError::Malformed { path: path(), detail });
+            return Err(GgufError::Malformed {
+                path: path(),
+                detail,
+            });
         }
         let n_bytes = n_elements / block as u64 * type_size as u64;
         let offset = self.start.saturating_add(rel_offset);
@@ -351,7 +425,13 @@ impl DataSection<'_> {
                 file_len: self.file_len,
             });
         }
-        Ok(TensorInfo { name, ggml_type, ne, offset, n_bytes })
+        Ok(TensorInfo {
+            name,
+            ggml_type,
+            ne,
+            offset,
+            n_bytes,
+        })
     }
 }
 
@@ -383,7 +463,11 @@ fn read_array(r: &mut Reader, depth: usize) -> Result<MetaValue, GgufError> {
     r.ensure(count, min)?;
     let mut items = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        items.push(if elem == T_STRING { MetaValue::Str(r.string()?) } else { read_array(r, depth + 1)? });
+        items.push(if elem == T_STRING {
+            MetaValue::Str(r.string()?)
+        } else {
+            read_array(r, depth + 1)?
+        });
     }
     Ok(MetaValue::Array(items))
 }
@@ -450,7 +534,10 @@ impl<'a> Reader<'a> {
     /// Fails unless `count` items of at least `min_bytes` each can fit in the rest of the file, so
     /// that a corrupt count is caught before anything is allocated for it.
     fn ensure(&self, count: u64, min_bytes: u64) -> Result<(), GgufError> {
-        if count.checked_mul(min_bytes).is_some_and(|need| need <= self.remaining()) {
+        if count
+            .checked_mul(min_bytes)
+            .is_some_and(|need| need <= self.remaining())
+        {
             return Ok(());
         }
         Err(GgufError::TooMany {
@@ -473,7 +560,9 @@ impl<'a> Reader<'a> {
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], GgufError> {
-        let bytes = *self.buf[self.pos..].first_chunk::<N>().ok_or_else(|| self.truncated(N as u64))?;
+        let bytes = *self.buf[self.pos..]
+            .first_chunk::<N>()
+            .ok_or_else(|| self.truncated(N as u64))?;
         self.pos += N;
         Ok(bytes)
     }

@@ -30,7 +30,14 @@ impl Avx2 {
     }
 
     /// `dot::Kernel::tile` with R runs of 32 values per block.
-    pub fn tile<const R: usize>(self, format: PackedFormat, w: &[u8], w_scales: &[f16], x: &[ActRow], outs: &mut [&mut [f32]]) {
+    pub fn tile<const R: usize>(
+        self,
+        format: PackedFormat,
+        w: &[u8],
+        w_scales: &[f16],
+        x: &[ActRow],
+        outs: &mut [&mut [f32]],
+    ) {
         // SAFETY: `self` exists, so the CPU has AVX2 and F16C.
         unsafe {
             match format {
@@ -42,27 +49,59 @@ impl Avx2 {
 }
 
 #[target_feature(enable = "avx2,f16c")]
-fn int8_tile<const R: usize>(format: PackedFormat, w: &[u8], w_scales: &[f16], x: &[ActRow], outs: &mut [&mut [f32]]) {
+fn int8_tile<const R: usize>(
+    format: PackedFormat,
+    w: &[u8],
+    w_scales: &[f16],
+    x: &[ActRow],
+    outs: &mut [&mut [f32]],
+) {
     for_each_dot(format, w, w_scales, x, outs, |w, ws, x| {
-        row_dot::<R, false, _>(w.as_chunks::<GROUP>().0, ws, x, |w, x| int8_run(load_256(w), x))
+        row_dot::<R, false, _>(w.as_chunks::<GROUP>().0, ws, x, |w, x| {
+            int8_run(load_256(w), x)
+        })
     });
 }
 
 #[target_feature(enable = "avx2,f16c")]
-fn int4_tile<const R: usize>(format: PackedFormat, w: &[u8], w_scales: &[f16], x: &[ActRow], outs: &mut [&mut [f32]]) {
+fn int4_tile<const R: usize>(
+    format: PackedFormat,
+    w: &[u8],
+    w_scales: &[f16],
+    x: &[ActRow],
+    outs: &mut [&mut [f32]],
+) {
     if x.len() == 1 {
         for_each_dot(format, w, w_scales, x, outs, |w, ws, x| {
-            row_dot::<R, true, _>(w.as_chunks::<{ GROUP / 2 }>().0, ws, x, |w, x| unsigned_run(nibbles(load_128(w)), x))
+            row_dot::<R, true, _>(w.as_chunks::<{ GROUP / 2 }>().0, ws, x, |w, x| {
+                unsigned_run(nibbles(load_128(w)), x)
+            })
         });
         return;
     }
     // Several activation rows: spread the tile's nibbles to one byte per value (Int8's layout)
     // once, so that each activation row skips the unpacking.
-    let unpacked: Vec<[u8; GROUP]> = w.as_chunks::<{ GROUP / 2 }>().0.iter().map(|w| to_bytes(nibbles(load_128(w)))).collect();
-    let bytes = PackedFormat::Int8 { block: format.block() };
-    for_each_dot(bytes, unpacked.as_flattened(), w_scales, x, outs, |w, ws, x| {
-        row_dot::<R, true, _>(w.as_chunks::<GROUP>().0, ws, x, |w, x| unsigned_run(load_256(w), x))
-    });
+    let unpacked: Vec<[u8; GROUP]> = w
+        .as_chunks::<{ GROUP / 2 }>()
+        .0
+        .iter()
+        .map(|w| to_bytes(nibbles(load_128(w))))
+        .collect();
+    let bytes = PackedFormat::Int8 {
+        block: format.block(),
+    };
+    for_each_dot(
+        bytes,
+        unpacked.as_flattened(),
+        w_scales,
+        x,
+        outs,
+        |w, ws, x| {
+            row_dot::<R, true, _>(w.as_chunks::<GROUP>().0, ws, x, |w, x| {
+                unsigned_run(load_256(w), x)
+            })
+        },
+    );
 }
 
 /// Eight i32 partial sums of w·x over a run of 32 values. maddubs needs one unsigned operand, so
@@ -88,25 +127,48 @@ fn unsigned_run(u: __m256i, x: __m256i) -> __m256i {
 #[inline]
 fn nibbles(bytes: __m128i) -> __m256i {
     let mask = _mm_set1_epi8(0x0f);
-    _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16::<4>(bytes), mask), _mm_and_si128(bytes, mask))
+    _mm256_set_m128i(
+        _mm_and_si128(_mm_srli_epi16::<4>(bytes), mask),
+        _mm_and_si128(bytes, mask),
+    )
 }
 
 /// `dot`'s lane sums for one row, LANES blocks of R runs per step. `w` holds the row's runs and
 /// `run` their partial sums against x. `INT4`: the weights are stored as q + 8.
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
-fn row_dot<const R: usize, const INT4: bool, W>(w: &[W], w_scales: &[f16], x: ActRow, run: impl Fn(&W, __m256i) -> __m256i) -> f32 {
+fn row_dot<const R: usize, const INT4: bool, W>(
+    w: &[W],
+    w_scales: &[f16],
+    x: ActRow,
+    run: impl Fn(&W, __m256i) -> __m256i,
+) -> f32 {
     let x_runs = x.q.as_chunks::<GROUP>().0;
     let (w_steps, x_steps) = (w.chunks_exact(LANES * R), x_runs.chunks_exact(LANES * R));
     let (w_tail, x_tail) = (w_steps.remainder(), x_steps.remainder());
-    let scales = w_scales.as_chunks::<LANES>().0.iter().zip(x.scales.as_chunks::<LANES>().0).zip(x.sums.as_chunks::<LANES>().0);
+    let scales = w_scales
+        .as_chunks::<LANES>()
+        .0
+        .iter()
+        .zip(x.scales.as_chunks::<LANES>().0)
+        .zip(x.sums.as_chunks::<LANES>().0);
     let mut acc = _mm_setzero_ps();
     for ((w, x), ((ws, xs), sums)) in w_steps.zip(x_steps).zip(scales) {
         let dots = block_totals::<R, W>(w, x, LANES, &run);
         // Σ (q + 8)·x = Σ q·x + 8·Σ x.
-        let dots = if INT4 { _mm_sub_epi32(dots, _mm_slli_epi32::<3>(load_128(sums))) } else { dots };
+        let dots = if INT4 {
+            _mm_sub_epi32(dots, _mm_slli_epi32::<3>(load_128(sums)))
+        } else {
+            dots
+        };
         let ws = _mm_cvtph_ps(load_64(ws));
-        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(dots), _mm_mul_ps(ws, _mm_castsi128_ps(load_128(xs)))));
+        acc = _mm_add_ps(
+            acc,
+            _mm_mul_ps(
+                _mm_cvtepi32_ps(dots),
+                _mm_mul_ps(ws, _mm_castsi128_ps(load_128(xs))),
+            ),
+        );
     }
     let mut lanes = [0.0f32; LANES];
     // SAFETY: the array holds LANES f32; the store has no alignment requirement.
@@ -116,9 +178,18 @@ fn row_dot<const R: usize, const INT4: bool, W>(w: &[W], w_scales: &[f16], x: Ac
     if first < w_scales.len() {
         let mut dots = [0i32; LANES];
         // SAFETY: as above, for LANES i32.
-        unsafe { _mm_storeu_si128(dots.as_mut_ptr().cast(), block_totals::<R, W>(w_tail, x_tail, w_scales.len() - first, &run)) };
+        unsafe {
+            _mm_storeu_si128(
+                dots.as_mut_ptr().cast(),
+                block_totals::<R, W>(w_tail, x_tail, w_scales.len() - first, &run),
+            )
+        };
         for (b, (lane, dot)) in (first..w_scales.len()).zip(lanes.iter_mut().zip(dots)) {
-            *lane += term(if INT4 { dot - 8 * x.sums[b] } else { dot }, w_scales[b], x.scales[b]);
+            *lane += term(
+                if INT4 { dot - 8 * x.sums[b] } else { dot },
+                w_scales[b],
+                x.scales[b],
+            );
         }
     }
     sum_lanes(lanes)
@@ -128,7 +199,12 @@ fn row_dot<const R: usize, const INT4: bool, W>(w: &[W], w_scales: &[f16], x: Ac
 /// reduce four vectors at once instead of one block at a time.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn block_totals<const R: usize, W>(w: &[W], x: &[[i8; GROUP]], count: usize, run: &impl Fn(&W, __m256i) -> __m256i) -> __m128i {
+fn block_totals<const R: usize, W>(
+    w: &[W],
+    x: &[[i8; GROUP]],
+    count: usize,
+    run: &impl Fn(&W, __m256i) -> __m256i,
+) -> __m128i {
     let mut v = [_mm256_setzero_si256(); LANES];
     for (k, v) in v.iter_mut().enumerate().take(count) {
         for j in k * R..(k + 1) * R {

@@ -42,11 +42,27 @@ impl Kernel {
 
     /// `outs[i][r]` = Σ w_r·x_i for the weight rows of a tile (`w`: their quantized bytes,
     /// `w_scales`: their block scales) and every activation row `x[i]`.
-    pub fn tile(self, format: PackedFormat, w: &[u8], w_scales: &[f16], x: &[ActRow], outs: &mut [&mut [f32]]) {
+    pub fn tile(
+        self,
+        format: PackedFormat,
+        w: &[u8],
+        w_scales: &[f16],
+        x: &[ActRow],
+        outs: &mut [&mut [f32]],
+    ) {
         // Monomorphize per runs of 32 per block so the per-block loops have constant trip counts.
-        fn run<const R: usize>(kernel: Kernel, format: PackedFormat, w: &[u8], w_scales: &[f16], x: &[ActRow], outs: &mut [&mut [f32]]) {
+        fn run<const R: usize>(
+            kernel: Kernel,
+            format: PackedFormat,
+            w: &[u8],
+            w_scales: &[f16],
+            x: &[ActRow],
+            outs: &mut [&mut [f32]],
+        ) {
             match kernel {
-                Kernel::Scalar => for_each_dot(format, w, w_scales, x, outs, |w, ws, x| scalar::<R>(format, w, ws, x)),
+                Kernel::Scalar => for_each_dot(format, w, w_scales, x, outs, |w, ws, x| {
+                    scalar::<R>(format, w, ws, x)
+                }),
                 #[cfg(target_arch = "x86_64")]
                 Kernel::Avx2(t) => t.tile::<R>(format, w, w_scales, x, outs),
             }
@@ -72,7 +88,9 @@ pub(super) fn for_each_dot(
     row_dot: impl Fn(&[u8], &[f16], ActRow) -> f32,
 ) {
     let cols = x.first().map_or(0, |x| x.q.len());
-    let rows = w.chunks_exact(format.row_bytes(cols)).zip(w_scales.chunks_exact(cols / format.block()));
+    let rows = w
+        .chunks_exact(format.row_bytes(cols))
+        .zip(w_scales.chunks_exact(cols / format.block()));
     for (r, (w, ws)) in rows.enumerate() {
         for (out, &x) in outs.iter_mut().zip(x) {
             out[r] = row_dot(w, ws, x);
@@ -98,10 +116,24 @@ pub(super) fn sum_lanes(acc: [f32; LANES]) -> f32 {
 /// The reference row dot: unpack each run of 32 levels and multiply out; R runs per block.
 fn scalar<const R: usize>(format: PackedFormat, w: &[u8], w_scales: &[f16], x: ActRow) -> f32 {
     let mut acc = [0.0f32; LANES];
-    let blocks = w.chunks_exact(format.row_bytes(R * GROUP)).zip(x.q.chunks_exact(R * GROUP)).zip(w_scales.iter().zip(x.scales));
+    let blocks = w
+        .chunks_exact(format.row_bytes(R * GROUP))
+        .zip(x.q.chunks_exact(R * GROUP))
+        .zip(w_scales.iter().zip(x.scales));
     for (b, ((w, xq), (&w_scale, &x_scale))) in blocks.enumerate() {
-        let runs = w.chunks_exact(format.row_bytes(GROUP)).zip(xq.as_chunks::<GROUP>().0);
-        let dot = runs.map(|(w, x)| format.levels(w).iter().zip(x).map(|(&w, &x)| w as i32 * x as i32).sum::<i32>()).sum();
+        let runs = w
+            .chunks_exact(format.row_bytes(GROUP))
+            .zip(xq.as_chunks::<GROUP>().0);
+        let dot = runs
+            .map(|(w, x)| {
+                format
+                    .levels(w)
+                    .iter()
+                    .zip(x)
+                    .map(|(&w, &x)| w as i32 * x as i32)
+                    .sum::<i32>()
+            })
+            .sum();
         acc[b % LANES] += term(dot, w_scale, x_scale);
     }
     sum_lanes(acc)

@@ -65,8 +65,14 @@ impl PackedFormat {
     /// Checks the block size and that a row of `cols` splits into whole blocks.
     pub(super) fn check(self, cols: usize) -> Result<()> {
         let block = self.block();
-        ensure!(matches!(block, GROUP | 64 | MAX_BLOCK), "{self:?}: block must be 32, 64 or 128");
-        ensure!(cols.is_multiple_of(block), "{self:?}: {cols} columns is not a multiple of the block");
+        ensure!(
+            matches!(block, GROUP | 64 | MAX_BLOCK),
+            "{self:?}: block must be 32, 64 or 128"
+        );
+        ensure!(
+            cols.is_multiple_of(block),
+            "{self:?}: {cols} columns is not a multiple of the block"
+        );
         Ok(())
     }
 }
@@ -89,7 +95,10 @@ pub(super) fn block_scale(amax: f32, q_max: i32) -> Result<f16> {
         // Positive f16 bit patterns are ordered like their values: +1 is the next one up.
         d = f16::from_bits(d.to_bits() + 1);
     }
-    ensure!(d.is_finite(), "block with max |x| = {amax} needs a scale beyond the f16 range");
+    ensure!(
+        d.is_finite(),
+        "block with max |x| = {amax} needs a scale beyond the f16 range"
+    );
     Ok(d)
 }
 
@@ -99,7 +108,17 @@ mod tests {
 
     #[test]
     fn block_scale_never_clips() {
-        for amax in [1e-9f32, 1e-6, 0.0078, 0.0123, 0.3, 1.0, 3.3, 1000.0, 65504.0 * 7.0] {
+        for amax in [
+            1e-9f32,
+            1e-6,
+            0.0078,
+            0.0123,
+            0.3,
+            1.0,
+            3.3,
+            1000.0,
+            65504.0 * 7.0,
+        ] {
             for q_max in [7, 127] {
                 let d = block_scale(amax, q_max).unwrap().to_f32();
                 assert!(amax / d <= q_max as f32, "{amax} / {d} > {q_max}");
@@ -115,7 +134,10 @@ mod tests {
     fn int4_nibbles_round_trip_in_q4_0_order() {
         let levels: [i8; GROUP] = std::array::from_fn(|j| (j as i8 % 15) - 7);
         let packed = pack_int4(&levels);
-        assert_eq!(packed[0], (levels[0] + 8) as u8 | ((levels[16] + 8) as u8) << 4);
+        assert_eq!(
+            packed[0],
+            (levels[0] + 8) as u8 | ((levels[16] + 8) as u8) << 4
+        );
         assert_eq!(PackedFormat::Int4 { block: 64 }.levels(&packed), levels);
     }
 

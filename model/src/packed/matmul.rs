@@ -24,8 +24,10 @@ pub(super) fn matmul(w: &PackedMatrix, x: &Activations, n: usize, kernel: Kernel
     }
     let x: Vec<_> = (0..n).map(|i| x.row(i)).collect();
     let (row_bytes, blocks) = (w.format.row_bytes(w.cols), w.cols / w.format.block());
-    tiles.par_chunks_mut(n).zip(w.quants.par_chunks(TILE * row_bytes)).zip(w.scales.par_chunks(TILE * blocks)).for_each(
-        |((outs, wq), ws)| kernel.tile(w.format, wq, ws, &x, outs),
-    );
+    tiles
+        .par_chunks_mut(n)
+        .zip(w.quants.par_chunks(TILE * row_bytes))
+        .zip(w.scales.par_chunks(TILE * blocks))
+        .for_each(|((outs, wq), ws)| kernel.tile(w.format, wq, ws, &x, outs));
     out
 }

@@ -44,9 +44,18 @@ const Q8_0_BYTES: usize = 2 + GROUP;
 impl PackedMatrix {
     /// Quantizes row-major `[rows, cols]` values with a symmetric per-block scale. Errors if the
     /// length does not match, `cols` is not a multiple of the block, or a value is not finite.
-    pub fn quantize(values: &[f32], rows: usize, cols: usize, format: PackedFormat) -> Result<Self> {
+    pub fn quantize(
+        values: &[f32],
+        rows: usize,
+        cols: usize,
+        format: PackedFormat,
+    ) -> Result<Self> {
         let mut m = Self::empty(rows, cols, format)?;
-        ensure!(rows.checked_mul(cols) == Some(values.len()), "{} values for a [{rows}, {cols}] matrix", values.len());
+        ensure!(
+            rows.checked_mul(cols) == Some(values.len()),
+            "{} values for a [{rows}, {cols}] matrix",
+            values.len()
+        );
         let (row_bytes, blocks) = (format.row_bytes(cols), cols / format.block());
         values
             .par_chunks(cols)
@@ -61,8 +70,19 @@ impl PackedMatrix {
     pub fn from_gguf_q8_0(raw: &[u8], rows: usize, cols: usize) -> Result<Self> {
         let mut m = Self::empty(rows, cols, PackedFormat::Int8 { block: GROUP })?;
         let blocks = m.scales.len();
-        ensure!(raw.len() == blocks * Q8_0_BYTES, "Q8_0 [{rows}, {cols}] needs {} bytes, got {}", blocks * Q8_0_BYTES, raw.len());
-        for ((b, s), q) in raw.as_chunks::<Q8_0_BYTES>().0.iter().zip(&mut m.scales).zip(m.quants.as_chunks_mut::<GROUP>().0) {
+        ensure!(
+            raw.len() == blocks * Q8_0_BYTES,
+            "Q8_0 [{rows}, {cols}] needs {} bytes, got {}",
+            blocks * Q8_0_BYTES,
+            raw.len()
+        );
+        for ((b, s), q) in raw
+            .as_chunks::<Q8_0_BYTES>()
+            .0
+            .iter()
+            .zip(&mut m.scales)
+            .zip(m.quants.as_chunks_mut::<GROUP>().0)
+        {
             *s = f16::from_le_bytes([b[0], b[1]]);
             // Only a corrupt file has one, and it would turn whole rows of outputs into NaN.
             ensure!(s.is_finite(), "Q8_0 block with a non-finite scale {s}");
@@ -76,17 +96,31 @@ impl PackedMatrix {
         format.check(cols)?;
         ensure!(rows > 0 && cols > 0, "empty [{rows}, {cols}] matrix");
         let quants = rows.checked_mul(format.row_bytes(cols));
-        let quants = quants.ok_or_else(|| anyhow::anyhow!("[{rows}, {cols}] matrix is too large"))?;
-        Ok(Self { format, rows, cols, quants: vec![0; quants], scales: vec![f16::ZERO; rows * (cols / format.block())] })
+        let quants =
+            quants.ok_or_else(|| anyhow::anyhow!("[{rows}, {cols}] matrix is too large"))?;
+        Ok(Self {
+            format,
+            rows,
+            cols,
+            quants: vec![0; quants],
+            scales: vec![f16::ZERO; rows * (cols / format.block())],
+        })
     }
 
     /// Row-major `[rows, cols]` values, each `q · scale` in f32.
     pub fn dequantize(&self) -> Vec<f32> {
-        let (run_bytes, runs_per_block) = (self.format.row_bytes(GROUP), self.format.block() / GROUP);
+        let (run_bytes, runs_per_block) =
+            (self.format.row_bytes(GROUP), self.format.block() / GROUP);
         let mut out = vec![0.0f32; self.rows * self.cols];
         for (r, out) in out.chunks_exact_mut(self.cols).enumerate() {
             let (q, scales) = self.row(r);
-            for (g, (y, q)) in out.as_chunks_mut::<GROUP>().0.iter_mut().zip(q.chunks_exact(run_bytes)).enumerate() {
+            for (g, (y, q)) in out
+                .as_chunks_mut::<GROUP>()
+                .0
+                .iter_mut()
+                .zip(q.chunks_exact(run_bytes))
+                .enumerate()
+            {
                 let d = scales[g / runs_per_block].to_f32();
                 for (y, level) in y.iter_mut().zip(self.format.levels(q)) {
                     *y = level as f32 * d;
@@ -105,18 +139,38 @@ impl PackedMatrix {
     }
 
     fn matmul_with(&self, x: &[f32], n: usize, kernel: Kernel) -> Result<Vec<f32>> {
-        ensure!(n.checked_mul(self.cols) == Some(x.len()), "{} activations for [{n}, {}]", x.len(), self.cols);
-        ensure!(n.checked_mul(self.rows).is_some(), "[{n}, {}] output is too large", self.rows);
+        ensure!(
+            n.checked_mul(self.cols) == Some(x.len()),
+            "{} activations for [{n}, {}]",
+            x.len(),
+            self.cols
+        );
+        ensure!(
+            n.checked_mul(self.rows).is_some(),
+            "[{n}, {}] output is too large",
+            self.rows
+        );
         if n == 0 {
             return Ok(vec![]);
         }
-        Ok(matmul::matmul(self, &kernel.quantize(x, self.cols, self.format.block()), n, kernel))
+        Ok(matmul::matmul(
+            self,
+            &kernel.quantize(x, self.cols, self.format.block()),
+            n,
+            kernel,
+        ))
     }
 
     /// Row `r`'s quantized bytes and block scales.
     fn row(&self, r: usize) -> (&[u8], &[f16]) {
-        let (row_bytes, blocks) = (self.format.row_bytes(self.cols), self.cols / self.format.block());
-        (&self.quants[r * row_bytes..][..row_bytes], &self.scales[r * blocks..][..blocks])
+        let (row_bytes, blocks) = (
+            self.format.row_bytes(self.cols),
+            self.cols / self.format.block(),
+        );
+        (
+            &self.quants[r * row_bytes..][..row_bytes],
+            &self.scales[r * blocks..][..blocks],
+        )
     }
 
     pub fn rows(&self) -> usize {

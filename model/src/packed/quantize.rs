@@ -30,15 +30,28 @@ fn abs_max(values: &[f32]) -> f32 {
         (0..8).for_each(|l| update(l, c[l]));
     }
     tail.iter().enumerate().for_each(|(l, &v)| update(l, v));
-    if nan { f32::NAN } else { max.into_iter().fold(0.0, f32::max) }
+    if nan {
+        f32::NAN
+    } else {
+        max.into_iter().fold(0.0, f32::max)
+    }
 }
 
 /// Quantizes one weight row (`values.len()` = cols) into `quants` (`format.row_bytes(cols)`) and
 /// `scales` (cols / block).
-pub(super) fn quantize_row(format: PackedFormat, values: &[f32], quants: &mut [u8], scales: &mut [f16]) -> Result<()> {
+pub(super) fn quantize_row(
+    format: PackedFormat,
+    values: &[f32],
+    quants: &mut [u8],
+    scales: &mut [f16],
+) -> Result<()> {
     let (block, q_max) = (format.block(), format.q_max());
     let mut levels = [0i8; MAX_BLOCK];
-    for ((x, out), s) in values.chunks_exact(block).zip(quants.chunks_exact_mut(format.row_bytes(block))).zip(scales) {
+    for ((x, out), s) in values
+        .chunks_exact(block)
+        .zip(quants.chunks_exact_mut(format.row_bytes(block)))
+        .zip(scales)
+    {
         *s = block_scale(abs_max(x), q_max)?;
         let d = s.to_f32();
         // Division, not multiplication by 1/d, so `x / d` is correctly rounded and the d/2 bound
@@ -47,7 +60,9 @@ pub(super) fn quantize_row(format: PackedFormat, values: &[f32], quants: &mut [u
             *l = if d == 0.0 { 0 } else { level(v / d, q_max) };
         }
         match format {
-            PackedFormat::Int8 { .. } => out.iter_mut().zip(&levels).for_each(|(o, &l)| *o = l as u8),
+            PackedFormat::Int8 { .. } => {
+                out.iter_mut().zip(&levels).for_each(|(o, &l)| *o = l as u8)
+            }
             PackedFormat::Int4 { .. } => {
                 for (o, l) in out.as_chunks_mut().0.iter_mut().zip(levels.as_chunks().0) {
                     *o = pack_int4(l);
@@ -83,8 +98,13 @@ impl Activations {
     #[inline(always)] // into each kernel's wrapper, to vectorize with its target features
     pub fn quantize(x: &[f32], cols: usize, block: usize) -> Self {
         let blocks = x.len() / block;
-        let mut out =
-            Activations { cols, block, q: vec![0; x.len()], scales: Vec::with_capacity(blocks), sums: Vec::with_capacity(blocks) };
+        let mut out = Activations {
+            cols,
+            block,
+            q: vec![0; x.len()],
+            scales: Vec::with_capacity(blocks),
+            sums: Vec::with_capacity(blocks),
+        };
         for (x, q) in x.chunks_exact(block).zip(out.q.chunks_exact_mut(block)) {
             let amax = abs_max(x);
             let inv_d = if amax > 0.0 { 127.0 / amax } else { 0.0 };
@@ -115,7 +135,16 @@ mod tests {
 
     #[test]
     fn levels_round_to_nearest_even_and_clamp() {
-        for (v, l) in [(0.5f32, 0), (1.5, 2), (-2.5, -2), (126.6, 127), (-0.49999997, 0), (3.0, 3), (7.4, 7), (-130.0, -127)] {
+        for (v, l) in [
+            (0.5f32, 0),
+            (1.5, 2),
+            (-2.5, -2),
+            (126.6, 127),
+            (-0.49999997, 0),
+            (3.0, 3),
+            (7.4, 7),
+            (-130.0, -127),
+        ] {
             assert_eq!(level(v, 127), l, "{v}");
         }
         assert_eq!(level(7.6, 7), 7);
@@ -132,7 +161,9 @@ mod tests {
 
     #[test]
     fn activations_round_within_half_a_step() {
-        let x: Vec<f32> = (0..128).map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.013).collect();
+        let x: Vec<f32> = (0..128)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.013)
+            .collect();
         let a = Activations::quantize(&x, 64, 32);
         for (b, x) in x.chunks(32).enumerate() {
             let r = a.row(b / 2);

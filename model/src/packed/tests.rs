@@ -27,7 +27,11 @@ fn weights(rng: &mut StdRng, rows: usize, cols: usize) -> Vec<f32> {
             _ => 0.05,
         };
         for _ in 0..GROUP {
-            let outlier = if rng.random_range(0..200) == 0 { 8.0 } else { 1.0 };
+            let outlier = if rng.random_range(0..200) == 0 {
+                8.0
+            } else {
+                1.0
+            };
             v.push((rng.random::<f32>() + rng.random::<f32>() - 1.0) * magnitude * outlier);
         }
     }
@@ -35,7 +39,9 @@ fn weights(rng: &mut StdRng, rows: usize, cols: usize) -> Vec<f32> {
 }
 
 fn activations(rng: &mut StdRng, len: usize) -> Vec<f32> {
-    (0..len).map(|_| (rng.random::<f32>() - 0.5) * 4.0).collect()
+    (0..len)
+        .map(|_| (rng.random::<f32>() - 0.5) * 4.0)
+        .collect()
 }
 
 #[test]
@@ -46,12 +52,25 @@ fn dequantized_values_are_within_half_a_step() {
         let x = weights(&mut rng, rows, cols);
         let m = PackedMatrix::quantize(&x, rows, cols, format).unwrap();
         let y = m.dequantize();
-        for (b, (x, y)) in x.chunks(format.block()).zip(y.chunks(format.block())).enumerate() {
+        for (b, (x, y)) in x
+            .chunks(format.block())
+            .zip(y.chunks(format.block()))
+            .enumerate()
+        {
             let d = m.scales[b].to_f64();
-            let max_level = y.iter().map(|&y| (y as f64 / d).round().abs()).fold(0.0, f64::max);
-            assert!(d == 0.0 || max_level <= format.q_max() as f64, "{format:?} block {b}: level {max_level}");
+            let max_level = y
+                .iter()
+                .map(|&y| (y as f64 / d).round().abs())
+                .fold(0.0, f64::max);
+            assert!(
+                d == 0.0 || max_level <= format.q_max() as f64,
+                "{format:?} block {b}: level {max_level}"
+            );
             for (&x, &y) in x.iter().zip(y) {
-                assert!((x as f64 - y as f64).abs() <= d / 2.0 * (1.0 + 1e-6), "{format:?} block {b}: {x} → {y}, scale {d}");
+                assert!(
+                    (x as f64 - y as f64).abs() <= d / 2.0 * (1.0 + 1e-6),
+                    "{format:?} block {b}: {x} → {y}, scale {d}"
+                );
             }
         }
     }
@@ -60,7 +79,12 @@ fn dequantized_values_are_within_half_a_step() {
 #[test]
 fn sizes_count_values_and_scales() {
     let x = vec![0.5f32; 4 * 256];
-    for (format, bits) in [(FORMATS[0], 8.5), (FORMATS[2], 8.125), (FORMATS[3], 4.5), (FORMATS[4], 4.25)] {
+    for (format, bits) in [
+        (FORMATS[0], 8.5),
+        (FORMATS[2], 8.125),
+        (FORMATS[3], 4.5),
+        (FORMATS[4], 4.25),
+    ] {
         let m = PackedMatrix::quantize(&x, 4, 256, format).unwrap();
         assert_eq!((m.rows(), m.cols(), m.format()), (4, 256, format));
         assert_eq!(m.bits_per_weight(), bits, "{format:?}");
@@ -72,13 +96,22 @@ fn sizes_count_values_and_scales() {
 /// block to int8 can change: each x_j moves by at most its block's x_scale / 2 = max|x| / 254, so
 /// an output moves by at most Σ_j |w_j| · x_scale(j) / 2. On top, f32 rounding of the ~cols/block
 /// scaled block sums: 1e-5 of Σ |w_j| (|x_j| + x_scale(j)).
-fn reference(w: &[f32], x: &[f32], n: usize, rows: usize, cols: usize, block: usize) -> (Vec<f64>, Vec<f64>) {
+fn reference(
+    w: &[f32],
+    x: &[f32],
+    n: usize,
+    rows: usize,
+    cols: usize,
+    block: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let mut want = vec![0.0; n * rows];
     let mut tol = vec![0.0; n * rows];
     for i in 0..n {
         let x = &x[i * cols..][..cols];
-        let x_scale: Vec<f64> =
-            x.chunks(block).map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64 / 127.0).collect();
+        let x_scale: Vec<f64> = x
+            .chunks(block)
+            .map(|b| b.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64 / 127.0)
+            .collect();
         for r in 0..rows {
             let w = &w[r * cols..][..cols];
             let (mut dot, mut quant, mut magnitude) = (0.0, 0.0, 0.0);
@@ -98,14 +131,24 @@ fn reference(w: &[f32], x: &[f32], n: usize, rows: usize, cols: usize, block: us
 #[test]
 fn matmul_matches_f64_within_the_activation_rounding_bound() {
     let mut rng = StdRng::seed_from_u64(2);
-    for (rows, cols, n) in [(37, 640, 1), (100, 1024, 3), (33, 2048, 17), (65, 640, 17), (5, 128, 2)] {
+    for (rows, cols, n) in [
+        (37, 640, 1),
+        (100, 1024, 3),
+        (33, 2048, 17),
+        (65, 640, 17),
+        (5, 128, 2),
+    ] {
         for format in FORMATS {
-            let m = PackedMatrix::quantize(&weights(&mut rng, rows, cols), rows, cols, format).unwrap();
+            let m =
+                PackedMatrix::quantize(&weights(&mut rng, rows, cols), rows, cols, format).unwrap();
             let x = activations(&mut rng, n * cols);
             let got = m.matmul(&x, n).unwrap();
             let (want, tol) = reference(&m.dequantize(), &x, n, rows, cols, format.block());
             for (k, ((&g, &w), &t)) in got.iter().zip(&want).zip(&tol).enumerate() {
-                assert!((g as f64 - w).abs() <= t, "{format:?} [{n}, {cols}]x[{rows}]ᵀ at {k}: {g} vs {w} ± {t}");
+                assert!(
+                    (g as f64 - w).abs() <= t,
+                    "{format:?} [{n}, {cols}]x[{rows}]ᵀ at {k}: {g} vs {w} ± {t}"
+                );
             }
         }
     }
@@ -138,8 +181,19 @@ fn simd_equals_scalar_exactly() {
     for m in &matrices {
         // n = 1 and n > 1 take different SIMD paths for Int4.
         for (x, n) in [(&x[..cols], 1), (&x[..], n)] {
-            let bits = |k| m.matmul_with(x, n, k).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(fast), bits(Kernel::Scalar), "{:?}, n = {n}", m.format());
+            let bits = |k| {
+                m.matmul_with(x, n, k)
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                bits(fast),
+                bits(Kernel::Scalar),
+                "{:?}, n = {n}",
+                m.format()
+            );
         }
     }
 }
@@ -149,7 +203,9 @@ fn int8_q8_0_levels_cover_minus_128() {
     let mut raw = half::f16::from_f32(0.5).to_le_bytes().to_vec();
     raw.extend((0..GROUP as i32).map(|j| (if j == 0 { -128 } else { 127 - j }) as i8 as u8));
     let m = PackedMatrix::from_gguf_q8_0(&raw, 1, GROUP).unwrap();
-    let x: Vec<f32> = (0..GROUP).map(|j| if j % 2 == 0 { 1.0 } else { -1.0 }).collect();
+    let x: Vec<f32> = (0..GROUP)
+        .map(|j| if j % 2 == 0 { 1.0 } else { -1.0 })
+        .collect();
     let want: f32 = m.dequantize().iter().zip(&x).map(|(w, x)| w * x).sum();
     assert_eq!(m.matmul(&x, 1).unwrap(), vec![want]);
 }

@@ -26,16 +26,25 @@ pub fn save(model: &Gemma3, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     super::hf_export::write_config(&model.config, dir)?;
     let mut store = BurnpackStore::from_file(dir.join(FILE)).overwrite(true);
-    model.save_into(&mut store).map_err(|e| anyhow::anyhow!("{}: writing burnpack failed: {e}", dir.join(FILE).display()))
+    model
+        .save_into(&mut store)
+        .map_err(|e| anyhow::anyhow!("{}: writing burnpack failed: {e}", dir.join(FILE).display()))
 }
 
 pub fn load(bpk: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
     let cfg = Gemma3Config::from_hf_json(&bpk.with_file_name("config.json"))?;
     let mut model = super::build(&cfg, None, device, dtype)?;
     let mut store = BurnpackStore::from_file(bpk).with_from_adapter(FloatCastAdapter::to(dtype));
-    let result = model.load_from(&mut store).map_err(|e| anyhow::anyhow!("{}: not a readable burnpack: {e}", bpk.display()))?;
+    let result = model
+        .load_from(&mut store)
+        .map_err(|e| anyhow::anyhow!("{}: not a readable burnpack: {e}", bpk.display()))?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
-        bail!("{}: tensors missing {:?}, errors {:?}", bpk.display(), result.missing, result.errors);
+        bail!(
+            "{}: tensors missing {:?}, errors {:?}",
+            bpk.display(),
+            result.missing,
+            result.errors
+        );
     }
     Ok(model)
 }

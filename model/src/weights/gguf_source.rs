@@ -64,11 +64,14 @@ impl WeightSource for GgufSource {
     }
 
     fn load(&self, hf_name: &str) -> anyhow::Result<(Vec<usize>, Vec<f32>)> {
-        let (name, is_norm) = gguf_name(hf_name).with_context(|| format!("no GGUF name for tensor {hf_name}"))?;
-        let info = self
-            .file
-            .tensor(&name)
-            .with_context(|| format!("{}: tensor {name} (for {hf_name}) is missing", self.path().display()))?;
+        let (name, is_norm) =
+            gguf_name(hf_name).with_context(|| format!("no GGUF name for tensor {hf_name}"))?;
+        let info = self.file.tensor(&name).with_context(|| {
+            format!(
+                "{}: tensor {name} (for {hf_name}) is missing",
+                self.path().display()
+            )
+        })?;
         let shape = info.shape();
         let mut values = self.file.dequantize(&name)?;
         if is_norm {

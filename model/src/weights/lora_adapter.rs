@@ -22,26 +22,61 @@ pub const WEIGHTS_FILE: &str = "adapter_model.safetensors";
 pub fn load_adapter(model: Gemma3, dir: &Path) -> anyhow::Result<Gemma3> {
     let scale = read_scale(&dir.join(CONFIG_FILE))?;
     let factors = read_factors(&dir.join(WEIGHTS_FILE))?;
-    let mut attach = Attach { factors, scale, problems: vec![] };
+    let mut attach = Attach {
+        factors,
+        scale,
+        problems: vec![],
+    };
     let model = model.apply_reparameterization(&mut attach);
     if !attach.factors.is_empty() {
-        attach.problems.push(format!("no such weight in the model: {}", attach.factors.keys().cloned().collect::<Vec<_>>().join(", ")));
+        attach.problems.push(format!(
+            "no such weight in the model: {}",
+            attach
+                .factors
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !attach.problems.is_empty() {
-        bail!("{}: adapter does not fit the model: {}", dir.display(), attach.problems.join("; "));
+        bail!(
+            "{}: adapter does not fit the model: {}",
+            dir.display(),
+            attach.problems.join("; ")
+        );
     }
     Ok(model.materialize())
 }
 
 fn read_scale(path: &Path) -> anyhow::Result<f64> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let v: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
-    if v.get("peft_type").and_then(Value::as_str).is_some_and(|t| t != "LORA") {
-        bail!("{}: not a LoRA adapter (peft_type {})", path.display(), v["peft_type"]);
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    if v.get("peft_type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t != "LORA")
+    {
+        bail!(
+            "{}: not a LoRA adapter (peft_type {})",
+            path.display(),
+            v["peft_type"]
+        );
     }
-    let r = v.get("r").and_then(Value::as_f64).filter(|&r| r > 0.0).ok_or_else(|| anyhow!("{}: missing or bad \"r\"", path.display()))?;
-    let alpha = v.get("lora_alpha").and_then(Value::as_f64).ok_or_else(|| anyhow!("{}: missing \"lora_alpha\"", path.display()))?;
-    let rslora = v.get("use_rslora").and_then(Value::as_bool).unwrap_or(false);
+    let r = v
+        .get("r")
+        .and_then(Value::as_f64)
+        .filter(|&r| r > 0.0)
+        .ok_or_else(|| anyhow!("{}: missing or bad \"r\"", path.display()))?;
+    let alpha = v
+        .get("lora_alpha")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| anyhow!("{}: missing \"lora_alpha\"", path.display()))?;
+    let rslora = v
+        .get("use_rslora")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(if rslora { alpha / r.sqrt() } else { alpha / r })
 }
 
@@ -50,22 +85,36 @@ type Factors = BTreeMap<String, [(Vec<usize>, Vec<f32>); 2]>;
 
 fn read_factors(path: &Path) -> anyhow::Result<Factors> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let st = SafeTensors::deserialize(&bytes).with_context(|| format!("{}: not a valid safetensors file", path.display()))?;
+    let st = SafeTensors::deserialize(&bytes)
+        .with_context(|| format!("{}: not a valid safetensors file", path.display()))?;
     let mut halves: BTreeMap<String, [Option<(Vec<usize>, Vec<f32>)>; 2]> = BTreeMap::new();
     for (name, view) in st.tensors() {
         let parsed = name.find("layers.").and_then(|start| {
             let rest = &name[start..];
-            [(".lora_A.weight", 0), (".lora_B.weight", 1)].into_iter().find_map(|(suffix, i)| rest.strip_suffix(suffix).map(|m| (m, i)))
+            [(".lora_A.weight", 0), (".lora_B.weight", 1)]
+                .into_iter()
+                .find_map(|(suffix, i)| rest.strip_suffix(suffix).map(|m| (m, i)))
         });
-        let (module, which) = parsed.ok_or_else(|| anyhow!("{}: unexpected tensor {name}", path.display()))?;
+        let (module, which) =
+            parsed.ok_or_else(|| anyhow!("{}: unexpected tensor {name}", path.display()))?;
         let data = view.data();
         let values = match view.dtype() {
-            Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            Dtype::F16 => data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            Dtype::F32 => data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Dtype::BF16 => data
+                .chunks_exact(2)
+                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            Dtype::F16 => data
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
             other => bail!("{}: tensor {name} has dtype {other:?}", path.display()),
         };
-        halves.entry(format!("{module}.weight")).or_default()[which] = Some((view.shape().to_vec(), values));
+        halves.entry(format!("{module}.weight")).or_default()[which] =
+            Some((view.shape().to_vec(), values));
     }
     halves
         .into_iter()
@@ -86,21 +135,40 @@ struct Attach {
 impl Reparameterizer for &mut Attach {
     type Reparam = LoraAdapter;
 
-    fn reparameterize<const D: usize>(&mut self, path: &str, param: Param<Tensor<D>>) -> (Param<Tensor<D>>, Option<LoraAdapter>) {
+    fn reparameterize<const D: usize>(
+        &mut self,
+        path: &str,
+        param: Param<Tensor<D>>,
+    ) -> (Param<Tensor<D>>, Option<LoraAdapter>) {
         let Some([(a_shape, a), (b_shape, b)]) = self.factors.remove(path) else {
             return (param, None);
         };
         let base = param.val();
         let dims = base.dims();
         // PEFT: A [rank, in], B [out, rank]; Burn's base is [in, out].
-        let fits = D == 2 && a_shape.len() == 2 && b_shape.len() == 2 && a_shape[0] == b_shape[1] && [a_shape[1], b_shape[0]] == [dims[0], dims[1]];
+        let fits = D == 2
+            && a_shape.len() == 2
+            && b_shape.len() == 2
+            && a_shape[0] == b_shape[1]
+            && [a_shape[1], b_shape[0]] == [dims[0], dims[1]];
         if !fits {
-            self.problems.push(format!("{path}: base {dims:?} (Burn [in, out]) vs lora_A {a_shape:?}, lora_B {b_shape:?}"));
+            self.problems.push(format!(
+                "{path}: base {dims:?} (Burn [in, out]) vs lora_A {a_shape:?}, lora_B {b_shape:?}"
+            ));
             return (param, None);
         }
         let opts = (&base.device(), base.dtype());
-        let factor = |values: Vec<f32>, shape: &[usize]| Param::from_tensor(Tensor::<2>::from_data(TensorData::new(values, [shape[0], shape[1]]), opts).transpose());
-        let adapter = LoraAdapter { a: factor(a, &a_shape), b: factor(b, &b_shape), scale: self.scale };
+        let factor = |values: Vec<f32>, shape: &[usize]| {
+            Param::from_tensor(
+                Tensor::<2>::from_data(TensorData::new(values, [shape[0], shape[1]]), opts)
+                    .transpose(),
+            )
+        };
+        let adapter = LoraAdapter {
+            a: factor(a, &a_shape),
+            b: factor(b, &b_shape),
+            scale: self.scale,
+        };
         (param, Some(adapter))
     }
 }

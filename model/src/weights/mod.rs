@@ -66,14 +66,22 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
 
 /// Assembles the model with weights from `src`, checking every tensor's shape against the
 /// config; with no source the parameters are left uninitialised, for a store to fill.
-pub fn build(cfg: &Gemma3Config, src: Option<&dyn WeightSource>, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
+pub fn build(
+    cfg: &Gemma3Config,
+    src: Option<&dyn WeightSource>,
+    device: &Device,
+    dtype: DType,
+) -> anyhow::Result<Gemma3> {
     let opts = (device, dtype);
     let (d, hd, ff) = (cfg.hidden_size, cfg.head_dim, cfg.intermediate_size);
     let get = |name: &str, shape: &[usize]| -> anyhow::Result<Option<Vec<f32>>> {
         let Some(src) = src else { return Ok(None) };
         let (got, values) = src.load(name)?;
         if got != shape {
-            bail!("{}: tensor {name} has shape {got:?}, expected {shape:?}", src.path().display());
+            bail!(
+                "{}: tensor {name} has shape {got:?}, expected {shape:?}",
+                src.path().display()
+            );
         }
         Ok(Some(values))
     };
@@ -87,10 +95,16 @@ pub fn build(cfg: &Gemma3Config, src: Option<&dyn WeightSource>, device: &Device
     // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
     let linear = |name: &str, out: usize, inp: usize| -> anyhow::Result<Linear> {
         let w = match get(name, &[out, inp])? {
-            Some(v) => Tensor::from_data(TensorData::new(crate::host::transpose(&v, out, inp), [inp, out]), opts),
+            Some(v) => Tensor::from_data(
+                TensorData::new(crate::host::transpose(&v, out, inp), [inp, out]),
+                opts,
+            ),
             None => Tensor::empty([inp, out], opts),
         };
-        Ok(Linear { weight: Param::from_tensor(w), bias: None })
+        Ok(Linear {
+            weight: Param::from_tensor(w),
+            bias: None,
+        })
     };
 
     let embed_tokens = match get("model.embed_tokens.weight", &[cfg.vocab_size, d])? {

@@ -30,7 +30,10 @@ impl SafetensorsSource {
             names.sort();
             (path.to_path_buf(), names)
         } else {
-            (path.parent().unwrap_or(Path::new(".")).to_path_buf(), vec![path.to_path_buf()])
+            (
+                path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                vec![path.to_path_buf()],
+            )
         };
         if names.is_empty() {
             bail!("{}: no .safetensors files found", path.display());
@@ -41,14 +44,21 @@ impl SafetensorsSource {
         for name in names {
             let file = File::open(&name).with_context(|| format!("opening {}", name.display()))?;
             // SAFETY: read-only mapping of a file we do not modify while it is mapped.
-            let mmap = unsafe { Mmap::map(&file) }.with_context(|| format!("mapping {}", name.display()))?;
-            let st = SafeTensors::deserialize(&mmap).with_context(|| format!("{}: not a valid safetensors file", name.display()))?;
+            let mmap = unsafe { Mmap::map(&file) }
+                .with_context(|| format!("mapping {}", name.display()))?;
+            let st = SafeTensors::deserialize(&mmap)
+                .with_context(|| format!("{}: not a valid safetensors file", name.display()))?;
             for tensor in st.names() {
                 index.insert(tensor.to_string(), files.len());
             }
             files.push((name, mmap));
         }
-        Ok(Self { dir, config, files, index })
+        Ok(Self {
+            dir,
+            config,
+            files,
+            index,
+        })
     }
 
     fn find(&self, hf_name: &str) -> Option<(&str, usize)> {
@@ -69,16 +79,30 @@ impl WeightSource for SafetensorsSource {
     }
 
     fn load(&self, hf_name: &str) -> anyhow::Result<(Vec<usize>, Vec<f32>)> {
-        let (name, i) = self.find(hf_name).with_context(|| format!("{}: tensor {hf_name} is missing", self.dir.display()))?;
+        let (name, i) = self
+            .find(hf_name)
+            .with_context(|| format!("{}: tensor {hf_name} is missing", self.dir.display()))?;
         let (file, mmap) = &self.files[i];
         let st = SafeTensors::deserialize(mmap)?;
         let view = st.tensor(name)?;
         let bytes = view.data();
         let values = match view.dtype() {
-            Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            other => bail!("{}: tensor {name} has dtype {other:?}; expected F32, BF16 or F16", file.display()),
+            Dtype::F32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Dtype::BF16 => bytes
+                .chunks_exact(2)
+                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            Dtype::F16 => bytes
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            other => bail!(
+                "{}: tensor {name} has dtype {other:?}; expected F32, BF16 or F16",
+                file.display()
+            ),
         };
         Ok((view.shape().to_vec(), values))
     }

@@ -2,9 +2,9 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use burn::prelude::*;
+use burn::tensor::DType;
 use model::{BackendKind, Gemma3, host, paths};
 use serde_json::Value;
-use burn::tensor::DType;
 use std::path::{Path, PathBuf};
 
 pub fn fixture(rel: &str) -> PathBuf {
@@ -13,16 +13,29 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 pub fn read_json(rel: &str) -> Value {
     let path = fixture(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (set GEMMA_DATA_DIR to the shared folder)", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (set GEMMA_DATA_DIR to the shared folder)",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).unwrap()
 }
 
 pub fn ids(v: &Value) -> Vec<u32> {
-    v.as_array().expect("array of ids").iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    v.as_array()
+        .expect("array of ids")
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }
 
 pub fn floats(v: &Value) -> Vec<f32> {
-    v.as_array().expect("array of numbers").iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v.as_array()
+        .expect("array of numbers")
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }
 
 /// A little-endian f32 `.npy` file (format 1.0) as a flat vector.
@@ -31,8 +44,14 @@ pub fn read_npy_f32(rel: &str) -> Vec<f32> {
     assert_eq!(&bytes[..6], b"\x93NUMPY");
     let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
     let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
-    assert!(header.contains("'<f4'") && header.contains("False"), "unexpected npy header {header}");
-    bytes[10 + header_len..].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    assert!(
+        header.contains("'<f4'") && header.contains("False"),
+        "unexpected npy header {header}"
+    );
+    bytes[10 + header_len..]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 /// The model in `path` at f32.
@@ -47,7 +66,10 @@ pub fn tiny(device: &Device) -> Gemma3 {
 
 /// Every backend compiled into this test binary.
 pub fn backends() -> Vec<(BackendKind, Device)> {
-    BackendKind::available().into_iter().map(|b| (b, b.device().unwrap())).collect()
+    BackendKind::available()
+        .into_iter()
+        .map(|b| (b, b.device().unwrap()))
+        .collect()
 }
 
 /// Logits at every position of one sequence, `[n][vocab]`, without a cache.
@@ -55,7 +77,10 @@ pub fn all_logits(model: &Gemma3, ids: &[u32]) -> Vec<Vec<f32>> {
     let mut cache = model.new_cache(vec![0]);
     let hidden = model.forward(host::tokens(ids, 1, &model.device()), &mut cache);
     let values = host::to_vec(model.logits(hidden)).unwrap();
-    values.chunks_exact(values.len() / ids.len()).map(<[f32]>::to_vec).collect()
+    values
+        .chunks_exact(values.len() / ids.len())
+        .map(<[f32]>::to_vec)
+        .collect()
 }
 
 /// Last-position logits of one sequence, without a cache.
@@ -77,7 +102,10 @@ pub fn greedy_no_cache(model: &Gemma3, prompt: &[u32], n: usize) -> Vec<u32> {
 
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 pub fn argmax(v: &[f32]) -> u32 {

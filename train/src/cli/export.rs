@@ -14,9 +14,18 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
-    let adapter = a.model.adapter.clone().context("--adapter DIR is required: the LoRA adapter to merge")?;
+    let adapter = a
+        .model
+        .adapter
+        .clone()
+        .context("--adapter DIR is required: the LoRA adapter to merge")?;
     let loaded = a.model.load()?;
     train::export::save_merged(&loaded.model, &a.out)?;
-    println!("wrote {} merged with {} to {}", loaded.model_path.display(), adapter.display(), a.out.display());
+    println!(
+        "wrote {} merged with {} to {}",
+        loaded.model_path.display(),
+        adapter.display(),
+        a.out.display()
+    );
     Ok(())
 }

@@ -95,8 +95,15 @@ pub struct FinetuneArgs {
 impl FinetuneArgs {
     fn method(&self) -> Method {
         match self.method {
-            MethodKind::Full => Method::Full { freeze_embedding: self.freeze_embedding },
-            MethodKind::Lora => Method::Lora(LoraConfig { rank: self.lora_rank, alpha: self.lora_alpha, dropout: self.lora_dropout, targets: self.lora_targets.clone() }),
+            MethodKind::Full => Method::Full {
+                freeze_embedding: self.freeze_embedding,
+            },
+            MethodKind::Lora => Method::Lora(LoraConfig {
+                rank: self.lora_rank,
+                alpha: self.lora_alpha,
+                dropout: self.lora_dropout,
+                targets: self.lora_targets.clone(),
+            }),
         }
     }
 }
@@ -108,11 +115,19 @@ pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
         Some(v) => (jsonl::read(&a.train)?, jsonl::read(v)?),
         None => split::split(jsonl::read(&a.train)?, a.val_fraction, a.seed)?,
     };
-    let (train_set, dropped_t) = encode::encode_all(&train_records, &files.tokenizer, a.max_len).context("tokenizing the training set")?;
-    let (valid_set, dropped_v) = encode::encode_all(&valid_records, &files.tokenizer, a.max_len).context("tokenizing the validation set")?;
+    let (train_set, dropped_t) = encode::encode_all(&train_records, &files.tokenizer, a.max_len)
+        .context("tokenizing the training set")?;
+    let (valid_set, dropped_v) = encode::encode_all(&valid_records, &files.tokenizer, a.max_len)
+        .context("tokenizing the validation set")?;
     let task_records = a.task_test.as_ref().map(|p| jsonl::read(p)).transpose()?;
     let loaded = a.model.load_files(files)?;
-    println!("loaded {} ({}, {}) in {:.1} s", loaded.model_path.display(), loaded.backend, loaded.dtype, loaded.load_secs);
+    println!(
+        "loaded {} ({}, {}) in {:.1} s",
+        loaded.model_path.display(),
+        loaded.backend,
+        loaded.dtype,
+        loaded.load_secs
+    );
     let tok = &loaded.tokenizer;
     println!(
         "{} training and {} validation examples ({} and {} longer than {} tokens dropped)",
@@ -134,13 +149,32 @@ pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
         max_grad_norm: (a.max_grad_norm > 0.0).then_some(a.max_grad_norm),
         seed: a.seed,
     };
-    let run = RunOptions { out: a.out.clone(), resume: a.resume, stop_after: a.stop_after, eval_every: a.eval_every, save_every: a.save_every };
+    let run = RunOptions {
+        out: a.out.clone(),
+        resume: a.resume,
+        stop_after: a.stop_after,
+        eval_every: a.eval_every,
+        save_every: a.save_every,
+    };
     let start = Instant::now();
     // `train()` moves the weights onto the autodiff device; the base keeps its own copy for scoring.
-    let outcome = trainer::train(loaded.model.clone().train(), &train_set, &valid_set, &cfg, &run)?;
-    println!("{} steps in {:.0} s", outcome.step - outcome.resumed_from.unwrap_or(0), start.elapsed().as_secs_f64());
+    let outcome = trainer::train(
+        loaded.model.clone().train(),
+        &train_set,
+        &valid_set,
+        &cfg,
+        &run,
+    )?;
+    println!(
+        "{} steps in {:.0} s",
+        outcome.step - outcome.resumed_from.unwrap_or(0),
+        start.elapsed().as_secs_f64()
+    );
     if outcome.step < cfg.steps {
-        println!("stopped at step {} of {}; continue with --resume", outcome.step, cfg.steps);
+        println!(
+            "stopped at step {} of {}; continue with --resume",
+            outcome.step, cfg.steps
+        );
         return Ok(());
     }
 
@@ -161,7 +195,14 @@ pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
     }
     if let (Some(test), Some(records)) = (&a.task_test, task_records) {
         let models = [("base", loaded.model), ("tuned", tuned.materialize())];
-        compare(&models, tok, test, records, &a.task, Some(&a.out.join("task_report.json")))?;
+        compare(
+            &models,
+            tok,
+            test,
+            records,
+            &a.task,
+            Some(&a.out.join("task_report.json")),
+        )?;
     }
     Ok(())
 }

@@ -18,6 +18,12 @@ pub struct GenDataArgs {
 
 pub fn run(a: GenDataArgs) -> anyhow::Result<()> {
     train::task::generate::write_splits(&a.out, a.seed, a.n_train, a.n_val, a.n_test)?;
-    println!("wrote {} train, {} valid, {} test examples to {}", a.n_train, a.n_val, a.n_test, a.out.display());
+    println!(
+        "wrote {} train, {} valid, {} test examples to {}",
+        a.n_train,
+        a.n_val,
+        a.n_test,
+        a.out.display()
+    );
     Ok(())
 }

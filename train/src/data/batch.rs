@@ -23,7 +23,14 @@ pub struct Batch {
 impl Batch {
     pub fn new(examples: &[&Example]) -> Self {
         let len = examples.iter().map(|e| e.ids.len() - 1).max().unwrap_or(0);
-        let mut batch = Batch { tokens: Vec::with_capacity(examples.len() * len), rows: examples.len(), len, pads: vec![], positions: vec![], labels: vec![] };
+        let mut batch = Batch {
+            tokens: Vec::with_capacity(examples.len() * len),
+            rows: examples.len(),
+            len,
+            pads: vec![],
+            positions: vec![],
+            labels: vec![],
+        };
         for (row, ex) in examples.iter().enumerate() {
             let input = &ex.ids[..ex.ids.len() - 1];
             let pad = len - input.len();
@@ -51,8 +58,14 @@ mod tests {
 
     #[test]
     fn rows_are_left_padded_and_targets_point_at_the_previous_position() {
-        let a = Example { ids: vec![2, 5, 6, 7], targets: vec![false, false, true, true] };
-        let b = Example { ids: vec![2, 9], targets: vec![false, true] };
+        let a = Example {
+            ids: vec![2, 5, 6, 7],
+            targets: vec![false, false, true, true],
+        };
+        let b = Example {
+            ids: vec![2, 9],
+            targets: vec![false, true],
+        };
         let batch = Batch::new(&[&a, &b]);
         assert_eq!((batch.rows, batch.len), (2, 3));
         assert_eq!(batch.tokens, [2, 5, 6, PAD_ID, PAD_ID, 2]);

@@ -51,10 +51,17 @@ pub fn encode(record: &Record, tok: &GemmaTokenizer) -> anyhow::Result<Example> 
 fn chat_segments(messages: &[Message]) -> anyhow::Result<Vec<(String, bool)>> {
     let mut segments = Vec::new();
     let mut done = 0; // bytes of the rendering already in segments
-    for (i, _) in messages.iter().enumerate().filter(|(_, m)| is_model(&m.role)) {
+    for (i, _) in messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| is_model(&m.role))
+    {
         let prompt = chat_template::render(&messages[..i], true)?;
         let full = chat_template::render(&messages[..=i], false)?;
-        ensure!(full.starts_with(&prompt) && full.ends_with("<end_of_turn>\n"), "unexpected chat template rendering at message {i}");
+        ensure!(
+            full.starts_with(&prompt) && full.ends_with("<end_of_turn>\n"),
+            "unexpected chat template rendering at message {i}"
+        );
         let turn_end = full.len() - 1; // keep the trailing "\n" for the next prompt segment
         segments.push((prompt[done..].to_string(), false));
         segments.push((full[prompt.len()..turn_end].to_string(), true));
@@ -65,7 +72,11 @@ fn chat_segments(messages: &[Message]) -> anyhow::Result<Vec<(String, bool)>> {
 
 /// Tokenizes every record and drops those longer than `max_len` tokens (cutting them would cut
 /// the answer, or its end-of-answer token). Returns the examples and how many were dropped.
-pub fn encode_all(records: &[Record], tok: &GemmaTokenizer, max_len: usize) -> anyhow::Result<(Vec<Example>, usize)> {
+pub fn encode_all(
+    records: &[Record],
+    tok: &GemmaTokenizer,
+    max_len: usize,
+) -> anyhow::Result<(Vec<Example>, usize)> {
     let mut kept = Vec::with_capacity(records.len());
     for r in records {
         let ex = encode(r, tok)?;
@@ -92,10 +103,21 @@ mod tests {
         ];
         let segs = chat_segments(&msgs).unwrap();
         let joined: String = segs.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(format!("{joined}\n"), chat_template::render(&msgs, false).unwrap());
-        let trained: Vec<&str> = segs.iter().filter(|(_, t)| *t).map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            format!("{joined}\n"),
+            chat_template::render(&msgs, false).unwrap()
+        );
+        let trained: Vec<&str> = segs
+            .iter()
+            .filter(|(_, t)| *t)
+            .map(|(s, _)| s.as_str())
+            .collect();
         assert_eq!(trained, ["Hello<end_of_turn>", "Ciao<end_of_turn>"]);
-        assert!(segs[0].0.starts_with("<start_of_turn>user\nBe brief.\n\nHi"));
+        assert!(
+            segs[0]
+                .0
+                .starts_with("<start_of_turn>user\nBe brief.\n\nHi")
+        );
     }
 
     #[test]

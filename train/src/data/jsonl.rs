@@ -20,7 +20,11 @@ impl Record {
     pub fn final_answer(&self) -> &str {
         match self {
             Record::Completion { completion, .. } => completion,
-            Record::Chat(messages) => messages.iter().rev().find(|m| is_model(&m.role)).map_or("", |m| m.content.as_str()),
+            Record::Chat(messages) => messages
+                .iter()
+                .rev()
+                .find(|m| is_model(&m.role))
+                .map_or("", |m| m.content.as_str()),
         }
     }
 }
@@ -31,7 +35,8 @@ pub(crate) fn is_model(role: &str) -> bool {
 
 /// Reads every record of a JSONL file (blank lines are skipped).
 pub fn read(path: &Path) -> anyhow::Result<Vec<Record>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse(&text, path)
 }
 
@@ -41,7 +46,9 @@ pub fn parse(text: &str, source: &Path) -> anyhow::Result<Vec<Record>> {
         .lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| parse_line(line).map_err(|e| anyhow!("{}:{}: {e}", source.display(), i + 1)))
+        .map(|(i, line)| {
+            parse_line(line).map_err(|e| anyhow!("{}:{}: {e}", source.display(), i + 1))
+        })
         .collect::<anyhow::Result<_>>()?;
     if records.is_empty() {
         bail!("{}: no records", source.display());
@@ -51,28 +58,45 @@ pub fn parse(text: &str, source: &Path) -> anyhow::Result<Vec<Record>> {
 
 fn parse_line(line: &str) -> anyhow::Result<Record> {
     let value: Value = serde_json::from_str(line).map_err(|e| anyhow!("not valid JSON: {e}"))?;
-    let obj = value.as_object().ok_or_else(|| anyhow!("expected a JSON object"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| anyhow!("expected a JSON object"))?;
     if let Some(messages) = obj.get("messages") {
         return parse_chat(messages);
     }
     match (obj.get("prompt"), obj.get("completion")) {
-        (Some(Value::String(p)), Some(Value::String(c))) if !c.is_empty() => Ok(Record::Completion { prompt: p.clone(), completion: c.clone() }),
-        (Some(_), Some(Value::String(c))) if c.is_empty() => bail!("\"completion\" is empty: there is nothing to learn"),
+        (Some(Value::String(p)), Some(Value::String(c))) if !c.is_empty() => {
+            Ok(Record::Completion {
+                prompt: p.clone(),
+                completion: c.clone(),
+            })
+        }
+        (Some(_), Some(Value::String(c))) if c.is_empty() => {
+            bail!("\"completion\" is empty: there is nothing to learn")
+        }
         (Some(_), Some(_)) => bail!("\"prompt\" and \"completion\" must be strings"),
         _ => bail!("expected {{\"messages\": [...]}} or {{\"prompt\": ..., \"completion\": ...}}"),
     }
 }
 
 fn parse_chat(messages: &Value) -> anyhow::Result<Record> {
-    let list = messages.as_array().ok_or_else(|| anyhow!("\"messages\" must be an array"))?;
+    let list = messages
+        .as_array()
+        .ok_or_else(|| anyhow!("\"messages\" must be an array"))?;
     let messages = list
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let field = |name: &str| m.get(name).and_then(Value::as_str).ok_or_else(|| anyhow!("message {i}: \"{name}\" must be a string"));
+            let field = |name: &str| {
+                m.get(name)
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| anyhow!("message {i}: \"{name}\" must be a string"))
+            };
             let role = field("role")?;
             if !matches!(role, "system" | "user" | "model" | "assistant") {
-                bail!("message {i}: unknown role {role:?} (expected system, user, model or assistant)");
+                bail!(
+                    "message {i}: unknown role {role:?} (expected system, user, model or assistant)"
+                );
             }
             if role == "system" && i != 0 {
                 bail!("message {i}: a system message may only come first");
@@ -107,12 +131,27 @@ mod tests {
     #[test]
     fn errors_name_file_and_line() {
         for (text, needle) in [
-            ("{\"prompt\": \"a\", \"completion\": \"b\"}\n{oops\n", "data.jsonl:2: not valid JSON"),
-            ("\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "data.jsonl:2: the conversation has no model"),
-            ("{\"messages\": [{\"role\": \"bot\", \"content\": \"x\"}]}", "data.jsonl:1: message 0: unknown role"),
-            ("{\"messages\": [{\"role\": \"model\", \"content\": \"x\"}]}", "data.jsonl:1: conversation roles must alternate"),
+            (
+                "{\"prompt\": \"a\", \"completion\": \"b\"}\n{oops\n",
+                "data.jsonl:2: not valid JSON",
+            ),
+            (
+                "\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
+                "data.jsonl:2: the conversation has no model",
+            ),
+            (
+                "{\"messages\": [{\"role\": \"bot\", \"content\": \"x\"}]}",
+                "data.jsonl:1: message 0: unknown role",
+            ),
+            (
+                "{\"messages\": [{\"role\": \"model\", \"content\": \"x\"}]}",
+                "data.jsonl:1: conversation roles must alternate",
+            ),
             ("{\"text\": \"x\"}", "data.jsonl:1: expected"),
-            ("{\"prompt\": \"a\", \"completion\": 3}", "data.jsonl:1: \"prompt\" and \"completion\" must be strings"),
+            (
+                "{\"prompt\": \"a\", \"completion\": 3}",
+                "data.jsonl:1: \"prompt\" and \"completion\" must be strings",
+            ),
         ] {
             let err = parse_str(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{err:?} lacks {needle:?}");

@@ -15,7 +15,11 @@ pub struct DataOrder {
 impl DataOrder {
     pub fn new(len: usize, seed: u64) -> Self {
         assert!(len > 0, "no training examples");
-        Self { len, seed, cached: None }
+        Self {
+            len,
+            seed,
+            cached: None,
+        }
     }
 
     /// Example index at stream position `pos`.
@@ -23,7 +27,9 @@ impl DataOrder {
         let (epoch, offset) = (pos / self.len, pos % self.len);
         if self.cached.as_ref().is_none_or(|(e, _)| *e != epoch) {
             let mut perm: Vec<usize> = (0..self.len).collect();
-            perm.shuffle(&mut StdRng::seed_from_u64(self.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            perm.shuffle(&mut StdRng::seed_from_u64(
+                self.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ));
             self.cached = Some((epoch, perm));
         }
         self.cached.as_ref().expect("just filled").1[offset]

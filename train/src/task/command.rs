@@ -46,25 +46,59 @@ pub struct EvalTaskArgs {
 
 pub fn run(a: EvalTaskArgs) -> anyhow::Result<()> {
     let records = jsonl::read(&a.data)?;
-    let base = ModelArgs { adapter: None, ..a.model.clone() };
+    let base = ModelArgs {
+        adapter: None,
+        ..a.model.clone()
+    };
     let loaded = base.load()?;
     // Cloning shares the weights: only the adapted ones are new in the merged model.
     let models = match &a.model.adapter {
-        Some(dir) => vec![("base", loaded.model.clone()), ("tuned", model::weights::lora_adapter::load_adapter(loaded.model, dir)?)],
+        Some(dir) => vec![
+            ("base", loaded.model.clone()),
+            (
+                "tuned",
+                model::weights::lora_adapter::load_adapter(loaded.model, dir)?,
+            ),
+        ],
         None => vec![("model", loaded.model)],
     };
-    compare(&models, &loaded.tokenizer, &a.data, records, &a.opts, a.json.as_deref())
+    compare(
+        &models,
+        &loaded.tokenizer,
+        &a.data,
+        records,
+        &a.opts,
+        a.json.as_deref(),
+    )
 }
 
 /// Scores each model in turn on `records` (read from `data`), prints a side-by-side table and
 /// optionally writes JSON.
-pub fn compare(models: &[(&str, Gemma3)], tok: &GemmaTokenizer, data: &Path, mut records: Vec<Record>, opts: &TaskOptions, json: Option<&Path>) -> anyhow::Result<()> {
+pub fn compare(
+    models: &[(&str, Gemma3)],
+    tok: &GemmaTokenizer,
+    data: &Path,
+    mut records: Vec<Record>,
+    opts: &TaskOptions,
+    json: Option<&Path>,
+) -> anyhow::Result<()> {
     records.truncate(opts.limit.unwrap_or(records.len()));
-    let items = evaluate::items(&records, tok).with_context(|| format!("reading the test set {}", data.display()))?;
+    let items = evaluate::items(&records, tok)
+        .with_context(|| format!("reading the test set {}", data.display()))?;
     let mut results: Vec<(&str, Evaluation)> = Vec::new();
     for (name, model) in models {
-        println!("scoring {name} on {} examples of {}", items.len(), data.display());
-        let eval = evaluate::evaluate(model, tok, &items, opts.eval_batch_size, opts.max_new_tokens)?;
+        println!(
+            "scoring {name} on {} examples of {}",
+            items.len(),
+            data.display()
+        );
+        let eval = evaluate::evaluate(
+            model,
+            tok,
+            &items,
+            opts.eval_batch_size,
+            opts.max_new_tokens,
+        )?;
         println!("{name}: {:.0} s", eval.secs);
         for o in eval.outputs.iter().take(opts.show) {
             println!("  {name} output: {:?}", o.text);
@@ -74,8 +108,12 @@ pub fn compare(models: &[(&str, Gemma3)], tok: &GemmaTokenizer, data: &Path, mut
     let columns: Vec<(&str, &Report)> = results.iter().map(|(n, e)| (*n, &e.report)).collect();
     println!("{}", evaluate::table(&columns));
     if let Some(path) = json {
-        let value: serde_json::Map<String, serde_json::Value> = results.iter().map(|(n, e)| Ok((n.to_string(), serde_json::to_value(e)?))).collect::<anyhow::Result<_>>()?;
-        std::fs::write(path, serde_json::to_string_pretty(&value)?).with_context(|| format!("writing {}", path.display()))?;
+        let value: serde_json::Map<String, serde_json::Value> = results
+            .iter()
+            .map(|(n, e)| Ok((n.to_string(), serde_json::to_value(e)?)))
+            .collect::<anyhow::Result<_>>()?;
+        std::fs::write(path, serde_json::to_string_pretty(&value)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

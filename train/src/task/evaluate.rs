@@ -27,12 +27,23 @@ pub fn items(records: &[Record], tok: &GemmaTokenizer) -> anyhow::Result<Vec<Ite
             let prompt = match r {
                 Record::Completion { prompt, .. } => prompt.clone(),
                 Record::Chat(msgs) => {
-                    let last = msgs.iter().rposition(|m| is_model(&m.role)).expect("parsed chats have a model turn");
+                    let last = msgs
+                        .iter()
+                        .rposition(|m| is_model(&m.role))
+                        .expect("parsed chats have a model turn");
                     chat_template::render(&msgs[..last], true)?
                 }
             };
-            let expected = first_json_object(r.final_answer()).ok_or_else(|| anyhow!("record {}: the reference answer is not a JSON object", i + 1))?;
-            Ok(Item { prompt_ids: tok.encode_prompt(&prompt)?, expected })
+            let expected = first_json_object(r.final_answer()).ok_or_else(|| {
+                anyhow!(
+                    "record {}: the reference answer is not a JSON object",
+                    i + 1
+                )
+            })?;
+            Ok(Item {
+                prompt_ids: tok.encode_prompt(&prompt)?,
+                expected,
+            })
         })
         .collect()
 }
@@ -51,39 +62,74 @@ pub struct Evaluation {
 }
 
 /// Generates an answer for every item, `batch_size` prompts at a time, and scores them.
-pub fn evaluate(model: &Gemma3, tok: &GemmaTokenizer, items: &[Item], batch_size: usize, max_new_tokens: usize) -> anyhow::Result<Evaluation> {
+pub fn evaluate(
+    model: &Gemma3,
+    tok: &GemmaTokenizer,
+    items: &[Item],
+    batch_size: usize,
+    max_new_tokens: usize,
+) -> anyhow::Result<Evaluation> {
     let start = std::time::Instant::now();
     // The answers are flat objects, so the first "}" ends one: stopping there spares the time a
     // base model would spend rambling on, and changes no score.
-    let cfg = GenerationConfig { max_new_tokens, stop_strings: vec!["}".into()], ..GenerationConfig::default() };
+    let cfg = GenerationConfig {
+        max_new_tokens,
+        stop_strings: vec!["}".into()],
+        ..GenerationConfig::default()
+    };
     let mut outputs = Vec::with_capacity(items.len());
     for chunk in items.chunks(batch_size.max(1)) {
         let prompts: Vec<Vec<u32>> = chunk.iter().map(|i| i.prompt_ids.clone()).collect();
         let (gens, _) = generate_batch(model, Some(tok), &prompts, &cfg, |_, _| {})?;
         for (item, g) in chunk.iter().zip(gens) {
             let text = tok.decode(&g.tokens, true)?;
-            outputs.push(Output { scored: score(&item.expected, &text), text });
+            outputs.push(Output {
+                scored: score(&item.expected, &text),
+                text,
+            });
         }
         eprint!("\r  {}/{} answered", outputs.len(), items.len());
     }
     eprintln!();
     let scores: Vec<Scored> = outputs.iter().map(|o| o.scored.clone()).collect();
-    Ok(Evaluation { report: Report::new(&scores), outputs, secs: start.elapsed().as_secs_f64() })
+    Ok(Evaluation {
+        report: Report::new(&scores),
+        outputs,
+        secs: start.elapsed().as_secs_f64(),
+    })
 }
 
 /// A side-by-side table of reports (one column per model).
 pub fn table(columns: &[(&str, &Report)]) -> String {
     let mut rows: Vec<(String, Vec<f64>)> = vec![
-        ("valid JSON".into(), columns.iter().map(|c| c.1.valid_json).collect()),
-        ("field exact match".into(), columns.iter().map(|c| c.1.field_exact_match).collect()),
-        ("record exact match".into(), columns.iter().map(|c| c.1.record_exact_match).collect()),
+        (
+            "valid JSON".into(),
+            columns.iter().map(|c| c.1.valid_json).collect(),
+        ),
+        (
+            "field exact match".into(),
+            columns.iter().map(|c| c.1.field_exact_match).collect(),
+        ),
+        (
+            "record exact match".into(),
+            columns.iter().map(|c| c.1.record_exact_match).collect(),
+        ),
     ];
     if let Some((_, first)) = columns.first() {
         for field in first.per_field.keys() {
-            rows.push((format!("  {field}"), columns.iter().map(|c| c.1.per_field.get(field).copied().unwrap_or(0.0)).collect()));
+            rows.push((
+                format!("  {field}"),
+                columns
+                    .iter()
+                    .map(|c| c.1.per_field.get(field).copied().unwrap_or(0.0))
+                    .collect(),
+            ));
         }
     }
-    let mut out = format!("{:<20}", format!("n = {}", columns.first().map_or(0, |c| c.1.examples)));
+    let mut out = format!(
+        "{:<20}",
+        format!("n = {}", columns.first().map_or(0, |c| c.1.examples))
+    );
     for (name, _) in columns {
         out.push_str(&format!("{name:>10}"));
     }

@@ -15,7 +15,8 @@ use std::path::Path;
 use super::words::*;
 use crate::data::Record;
 
-pub const INSTRUCTION: &str = "Extract name, company, email, phone, city as JSON (null if missing).";
+pub const INSTRUCTION: &str =
+    "Extract name, company, email, phone, city as JSON (null if missing).";
 
 /// The answer, in key order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +39,13 @@ fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
 
 fn contact(rng: &mut StdRng) -> Contact {
     let (first, last) = (pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES));
-    let company = rng.random_bool(0.85).then(|| (pick(rng, COMPANY_HEADS), pick(rng, COMPANY_TAILS), pick(rng, COMPANY_KINDS)));
+    let company = rng.random_bool(0.85).then(|| {
+        (
+            pick(rng, COMPANY_HEADS),
+            pick(rng, COMPANY_TAILS),
+            pick(rng, COMPANY_KINDS),
+        )
+    });
     let email = rng.random_bool(0.8).then(|| {
         let (f, l) = (first.to_lowercase(), last.to_lowercase());
         let local = match rng.random_range(0..5) {
@@ -54,15 +61,38 @@ fn contact(rng: &mut StdRng) -> Contact {
         };
         format!("{local}@{domain}")
     });
-    let phone = rng.random_bool(0.75).then(|| pick(rng, PHONE_FORMATS).chars().map(|c| if c == '#' { char::from(b'0' + rng.random_range(0..10u8)) } else { c }).collect());
+    let phone = rng.random_bool(0.75).then(|| {
+        pick(rng, PHONE_FORMATS)
+            .chars()
+            .map(|c| {
+                if c == '#' {
+                    char::from(b'0' + rng.random_range(0..10u8))
+                } else {
+                    c
+                }
+            })
+            .collect()
+    });
     let city = rng.random_bool(0.8).then(|| pick(rng, CITIES).to_string());
-    Contact { name: format!("{first} {last}"), company: company.map(|(h, t, k)| format!("{h}{t} {k}")), email, phone, city }
+    Contact {
+        name: format!("{first} {last}"),
+        company: company.map(|(h, t, k)| format!("{h}{t} {k}")),
+        email,
+        phone,
+        city,
+    }
 }
 
 /// The message that mentions `c`, in one of three styles.
 fn message(c: &Contact, rng: &mut StdRng) -> String {
     let style = rng.random_range(0..20);
-    if style < 12 { prose(c, rng) } else if style < 17 { signature(c, rng) } else { note(c) }
+    if style < 12 {
+        prose(c, rng)
+    } else if style < 17 {
+        signature(c, rng)
+    } else {
+        note(c)
+    }
 }
 
 /// One of `options`, at random.
@@ -84,24 +114,59 @@ fn prose(c: &Contact, rng: &mut StdRng) -> String {
                 format!("I'm {n}, account manager at {co}."),
             ],
         ),
-        None => one(rng, [format!("Hi, this is {n}."), format!("My name is {n}."), format!("{n} asked us to get in touch."), format!("Message from {n}:")]),
+        None => one(
+            rng,
+            [
+                format!("Hi, this is {n}."),
+                format!("My name is {n}."),
+                format!("{n} asked us to get in touch."),
+                format!("Message from {n}:"),
+            ],
+        ),
     };
     let mut clauses: Vec<String> = Vec::new();
     if let Some(e) = &c.email {
-        clauses.push(one(rng, [format!("Email me at {e}."), format!("My email is {e}."), format!("You can write to {e}."), format!("E-mail: {e}")]));
+        clauses.push(one(
+            rng,
+            [
+                format!("Email me at {e}."),
+                format!("My email is {e}."),
+                format!("You can write to {e}."),
+                format!("E-mail: {e}"),
+            ],
+        ));
     }
     if let Some(p) = &c.phone {
-        clauses.push(one(rng, [format!("Call me on {p}."), format!("My number is {p}."), format!("Phone: {p}"), format!("Reach me at {p} any weekday.")]));
+        clauses.push(one(
+            rng,
+            [
+                format!("Call me on {p}."),
+                format!("My number is {p}."),
+                format!("Phone: {p}"),
+                format!("Reach me at {p} any weekday."),
+            ],
+        ));
     }
     if let Some(x) = &c.city {
-        clauses.push(one(rng, [format!("I'm based in {x}."), format!("Our office is in {x}."), format!("Location: {x}."), format!("We are located in {x}.")]));
+        clauses.push(one(
+            rng,
+            [
+                format!("I'm based in {x}."),
+                format!("Our office is in {x}."),
+                format!("Location: {x}."),
+                format!("We are located in {x}."),
+            ],
+        ));
     }
     // Small talk only in shorter messages, to keep examples within 128 tokens.
     if clauses.len() < 3 && rng.random_bool(0.5) {
         clauses.push(pick(rng, FILLERS).to_string());
     }
     clauses.shuffle(rng);
-    std::iter::once(intro).chain(clauses).collect::<Vec<_>>().join(" ")
+    std::iter::once(intro)
+        .chain(clauses)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn signature(c: &Contact, rng: &mut StdRng) -> String {
@@ -109,25 +174,51 @@ fn signature(c: &Contact, rng: &mut StdRng) -> String {
     if rng.random_bool(0.5) {
         lines.extend([pick(rng, FILLERS).to_string(), String::new()]);
     }
-    lines.extend([pick(rng, &["Best regards,", "Kind regards,", "Cheers,", "Best,"]).to_string(), c.name.clone()]);
+    lines.extend([
+        pick(rng, &["Best regards,", "Kind regards,", "Cheers,", "Best,"]).to_string(),
+        c.name.clone(),
+    ]);
     lines.extend(c.company.iter().cloned());
     lines.extend(c.city.iter().cloned());
     if let Some(p) = &c.phone {
-        lines.push(format!("{}{p}", pick(rng, &["Tel: ", "Phone: ", "Mobile: ", ""])));
+        lines.push(format!(
+            "{}{p}",
+            pick(rng, &["Tel: ", "Phone: ", "Mobile: ", ""])
+        ));
     }
     lines.extend(c.email.iter().cloned());
     lines.join("\n")
 }
 
 fn note(c: &Contact) -> String {
-    let fields = [Some(&c.name), c.company.as_ref(), c.city.as_ref(), c.phone.as_ref(), c.email.as_ref()];
-    format!("New lead: {}", fields.into_iter().flatten().cloned().collect::<Vec<_>>().join(", "))
+    let fields = [
+        Some(&c.name),
+        c.company.as_ref(),
+        c.city.as_ref(),
+        c.phone.as_ref(),
+        c.email.as_ref(),
+    ];
+    format!(
+        "New lead: {}",
+        fields
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// One example as a prompt/completion record.
 pub fn example(rng: &mut StdRng) -> Record {
     let c = contact(rng);
-    Record::Completion { prompt: prompt(&message(&c, rng)), completion: format!(" {}", serde_json::to_string(&c).expect("a contact serialises")) }
+    Record::Completion {
+        prompt: prompt(&message(&c, rng)),
+        completion: format!(
+            " {}",
+            serde_json::to_string(&c).expect("a contact serialises")
+        ),
+    }
 }
 
 /// `n` distinct examples from `seed`.
@@ -147,12 +238,20 @@ pub fn examples(seed: u64, n: usize) -> Vec<Record> {
 }
 
 /// Writes `train.jsonl`, `valid.jsonl` and `test.jsonl` (disjoint) to `dir`.
-pub fn write_splits(dir: &Path, seed: u64, n_train: usize, n_val: usize, n_test: usize) -> anyhow::Result<()> {
+pub fn write_splits(
+    dir: &Path,
+    seed: u64,
+    n_train: usize,
+    n_val: usize,
+    n_test: usize,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut all = examples(seed, n_train + n_val + n_test).into_iter();
     for (name, n) in [("train", n_train), ("valid", n_val), ("test", n_test)] {
         let path = dir.join(format!("{name}.jsonl"));
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        );
         for r in all.by_ref().take(n) {
             if let Record::Completion { prompt, completion } = r {
                 writeln!(f, "{}", json!({"prompt": prompt, "completion": completion}))?;
@@ -173,9 +272,20 @@ mod tests {
         assert_eq!(a, examples(5, 50));
         assert_ne!(a, examples(6, 50));
         for r in &a {
-            let Record::Completion { prompt, completion } = r else { panic!("completion records") };
+            let Record::Completion { prompt, completion } = r else {
+                panic!("completion records")
+            };
             let c: Contact = serde_json::from_str(completion.trim()).unwrap();
-            for v in [Some(&c.name), c.company.as_ref(), c.email.as_ref(), c.phone.as_ref(), c.city.as_ref()].into_iter().flatten() {
+            for v in [
+                Some(&c.name),
+                c.company.as_ref(),
+                c.email.as_ref(),
+                c.phone.as_ref(),
+                c.city.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
                 assert!(prompt.contains(v.as_str()), "{v:?} not in {prompt:?}");
             }
         }

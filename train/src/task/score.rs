@@ -26,8 +26,14 @@ impl Scored {
 /// Scores `output` against the `expected` object.
 pub fn score(expected: &Map<String, Value>, output: &str) -> Scored {
     let got = first_json_object(output);
-    let fields = expected.iter().map(|(k, v)| (k.clone(), got.as_ref().is_some_and(|g| g.get(k) == Some(v)))).collect();
-    Scored { valid_json: got.is_some(), fields }
+    let fields = expected
+        .iter()
+        .map(|(k, v)| (k.clone(), got.as_ref().is_some_and(|g| g.get(k) == Some(v))))
+        .collect();
+    Scored {
+        valid_json: got.is_some(),
+        fields,
+    }
 }
 
 /// The first balanced `{…}` block of `text` that parses as a JSON object.
@@ -43,10 +49,12 @@ pub fn first_json_object(text: &str) -> Option<Map<String, Value>> {
             '}' if !in_string => {
                 depth -= 1;
                 if depth == 0 {
-                    return serde_json::from_str::<Value>(&text[start..start + i + 1]).ok().and_then(|v| match v {
-                        Value::Object(m) => Some(m),
-                        _ => None,
-                    });
+                    return serde_json::from_str::<Value>(&text[start..start + i + 1])
+                        .ok()
+                        .and_then(|v| match v {
+                            Value::Object(m) => Some(m),
+                            _ => None,
+                        });
                 }
             }
             _ => {}
@@ -78,13 +86,18 @@ impl Report {
             e.0 += *ok as usize;
             e.1 += 1;
         }
-        let (hits, pairs) = per_field.values().fold((0, 0), |(h, p), &(hk, pk)| (h + hk, p + pk));
+        let (hits, pairs) = per_field
+            .values()
+            .fold((0, 0), |(h, p), &(hk, pk)| (h + hk, p + pk));
         Report {
             examples: scores.len(),
             valid_json: share(scores.iter().filter(|s| s.valid_json).count(), n),
             field_exact_match: share(hits, pairs as f64),
             record_exact_match: share(scores.iter().filter(|s| s.all_correct()).count(), n),
-            per_field: per_field.into_iter().map(|(k, (h, p))| (k, share(h, p as f64))).collect(),
+            per_field: per_field
+                .into_iter()
+                .map(|(k, (h, p))| (k, share(h, p as f64)))
+                .collect(),
         }
     }
 }
@@ -102,14 +115,28 @@ mod tests {
 
     #[test]
     fn fields_match_exactly_and_null_counts() {
-        let s = score(&expected(), r#" {"name": "Ann Lee", "phone": null, "city": "oslo"}"#);
+        let s = score(
+            &expected(),
+            r#" {"name": "Ann Lee", "phone": null, "city": "oslo"}"#,
+        );
         assert!(s.valid_json);
         // Field order follows the JSON map's, which depends on serde_json's `preserve_order`.
         let mut fields = s.fields.clone();
         fields.sort();
-        assert_eq!(fields, [("city".into(), false), ("name".into(), true), ("phone".into(), true)]);
+        assert_eq!(
+            fields,
+            [
+                ("city".into(), false),
+                ("name".into(), true),
+                ("phone".into(), true)
+            ]
+        );
         let missing = score(&expected(), r#"{"name": "Ann Lee"}"#);
-        assert_eq!(missing.fields.iter().filter(|f| f.1).count(), 1, "absent keys are misses, even for null");
+        assert_eq!(
+            missing.fields.iter().filter(|f| f.1).count(),
+            1,
+            "absent keys are misses, even for null"
+        );
     }
 
     #[test]
@@ -123,10 +150,16 @@ mod tests {
 
     #[test]
     fn report_aggregates_shares() {
-        let good = score(&expected(), r#"{"name": "Ann Lee", "phone": null, "city": "Oslo"}"#);
+        let good = score(
+            &expected(),
+            r#"{"name": "Ann Lee", "phone": null, "city": "Oslo"}"#,
+        );
         let bad = score(&expected(), "nothing");
         let r = Report::new(&[good, bad]);
-        assert_eq!((r.valid_json, r.field_exact_match, r.record_exact_match), (0.5, 0.5, 0.5));
+        assert_eq!(
+            (r.valid_json, r.field_exact_match, r.record_exact_match),
+            (0.5, 0.5, 0.5)
+        );
         assert_eq!(r.per_field["city"], 0.5);
     }
 }

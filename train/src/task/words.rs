@@ -2,29 +2,83 @@
 //! given names and surnames, invented company names, world cities).
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Maria", "James", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Priya", "Noah", "Elena", "Omar", "Hannah", "Lucas", "Fatima", "Ethan",
-    "Chloe", "Diego", "Mei", "Samuel", "Amara", "Jonas", "Isabel", "Ravi", "Grace", "Tomas", "Leila", "Daniel", "Nora", "Felix", "Yuki", "Adam",
-    "Zara", "Victor", "Ingrid", "Kwame", "Lena", "Marco", "Anya", "Pedro",
+    "Maria", "James", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Priya", "Noah",
+    "Elena", "Omar", "Hannah", "Lucas", "Fatima", "Ethan", "Chloe", "Diego", "Mei", "Samuel",
+    "Amara", "Jonas", "Isabel", "Ravi", "Grace", "Tomas", "Leila", "Daniel", "Nora", "Felix",
+    "Yuki", "Adam", "Zara", "Victor", "Ingrid", "Kwame", "Lena", "Marco", "Anya", "Pedro",
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "Lopez", "Smith", "Khan", "Murphy", "Rossi", "Tanaka", "Brown", "Garcia", "Patel", "Wilson", "Novak", "Haddad", "Schmidt", "Silva", "Okafor",
-    "Nguyen", "Martin", "Fernandez", "Chen", "Taylor", "Mensah", "Berg", "Costa", "Sharma", "Evans", "Kowalski", "Rahman", "Moreau", "Lindqvist",
-    "Weber", "Sato", "Cohen", "Ali", "Dubois", "Hansen", "Owusu", "Keller", "Romano", "Petrova", "Santos",
+    "Lopez",
+    "Smith",
+    "Khan",
+    "Murphy",
+    "Rossi",
+    "Tanaka",
+    "Brown",
+    "Garcia",
+    "Patel",
+    "Wilson",
+    "Novak",
+    "Haddad",
+    "Schmidt",
+    "Silva",
+    "Okafor",
+    "Nguyen",
+    "Martin",
+    "Fernandez",
+    "Chen",
+    "Taylor",
+    "Mensah",
+    "Berg",
+    "Costa",
+    "Sharma",
+    "Evans",
+    "Kowalski",
+    "Rahman",
+    "Moreau",
+    "Lindqvist",
+    "Weber",
+    "Sato",
+    "Cohen",
+    "Ali",
+    "Dubois",
+    "Hansen",
+    "Owusu",
+    "Keller",
+    "Romano",
+    "Petrova",
+    "Santos",
 ];
 
 /// First halves of invented company names.
 pub const COMPANY_HEADS: &[&str] = &[
-    "Blue", "North", "Silver", "Green", "Bright", "Iron", "Cedar", "Maple", "Harbor", "Summit", "Pioneer", "Atlas", "Nova", "Orbit", "Lumen", "Red",
-    "Stone", "Clear", "Swift", "Golden",
+    "Blue", "North", "Silver", "Green", "Bright", "Iron", "Cedar", "Maple", "Harbor", "Summit",
+    "Pioneer", "Atlas", "Nova", "Orbit", "Lumen", "Red", "Stone", "Clear", "Swift", "Golden",
 ];
 
 /// Second halves of invented company names.
-pub const COMPANY_TAILS: &[&str] = &["fin", "wind", "field", "bridge", "point", "gate", "wave", "leaf", "peak", "brook", "line", "forge"];
+pub const COMPANY_TAILS: &[&str] = &[
+    "fin", "wind", "field", "bridge", "point", "gate", "wave", "leaf", "peak", "brook", "line",
+    "forge",
+];
 
 pub const COMPANY_KINDS: &[&str] = &[
-    "Logistics", "Analytics", "Labs", "Foods", "Studio", "Consulting", "Systems", "Partners", "Health", "Robotics", "Media", "Energy", "Travel",
-    "Software", "Design",
+    "Logistics",
+    "Analytics",
+    "Labs",
+    "Foods",
+    "Studio",
+    "Consulting",
+    "Systems",
+    "Partners",
+    "Health",
+    "Robotics",
+    "Media",
+    "Energy",
+    "Travel",
+    "Software",
+    "Design",
 ];
 
 pub const TLDS: &[&str] = &["com", "io", "co", "net", "org"];
@@ -33,14 +87,48 @@ pub const TLDS: &[&str] = &["com", "io", "co", "net", "org"];
 pub const MAIL_DOMAINS: &[&str] = &["mailbox.com", "inbox.net", "postbox.org", "fastpost.io"];
 
 pub const CITIES: &[&str] = &[
-    "Lisbon", "Toronto", "Nairobi", "Osaka", "Denver", "Lyon", "Krakow", "Austin", "Melbourne", "Bogota", "Oslo", "Dublin", "Accra", "Seoul",
-    "Porto", "Chicago", "Munich", "Cape Town", "Vancouver", "Mumbai", "Valencia", "Helsinki", "Auckland", "Lagos", "Prague", "Boston", "Hamburg",
-    "Manila", "Rotterdam", "San Diego",
+    "Lisbon",
+    "Toronto",
+    "Nairobi",
+    "Osaka",
+    "Denver",
+    "Lyon",
+    "Krakow",
+    "Austin",
+    "Melbourne",
+    "Bogota",
+    "Oslo",
+    "Dublin",
+    "Accra",
+    "Seoul",
+    "Porto",
+    "Chicago",
+    "Munich",
+    "Cape Town",
+    "Vancouver",
+    "Mumbai",
+    "Valencia",
+    "Helsinki",
+    "Auckland",
+    "Lagos",
+    "Prague",
+    "Boston",
+    "Hamburg",
+    "Manila",
+    "Rotterdam",
+    "San Diego",
 ];
 
 /// Phone number shapes; `#` is a digit.
 pub const PHONE_FORMATS: &[&str] = &[
-    "+1 ### ### ####", "(###) ###-####", "###-###-####", "+44 ## #### ####", "+49 ## #######", "+33 # ## ## ## ##", "0## ### ####", "+31 ## ### ####",
+    "+1 ### ### ####",
+    "(###) ###-####",
+    "###-###-####",
+    "+44 ## #### ####",
+    "+49 ## #######",
+    "+33 # ## ## ## ##",
+    "0## ### ####",
+    "+31 ## ### ####",
 ];
 
 /// Sentences that carry no contact detail (some with numbers that are not phone numbers).

@@ -28,7 +28,9 @@ pub fn tiny(autodiff: bool) -> Gemma3 {
 
 /// A fresh, empty folder under cargo's per-target temp dir.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("train-tests").join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("train-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -37,9 +39,13 @@ pub fn temp_dir(name: &str) -> PathBuf {
 /// `n` learnable examples for the tiny vocabulary: a random "prompt", then its reverse as the
 /// trained "answer" (deterministic in `seed`).
 pub fn examples(n: usize, seed: u64) -> Vec<Example> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
     (0..n)
@@ -53,15 +59,36 @@ pub fn examples(n: usize, seed: u64) -> Vec<Example> {
 }
 
 pub fn lora(dropout: f64) -> Method {
-    Method::Lora(LoraConfig { rank: 4, alpha: 8.0, dropout, targets: vec![Target::Q, Target::V, Target::O, Target::Up] })
+    Method::Lora(LoraConfig {
+        rank: 4,
+        alpha: 8.0,
+        dropout,
+        targets: vec![Target::Q, Target::V, Target::O, Target::Up],
+    })
 }
 
 pub fn config(method: Method, steps: usize) -> TrainConfig {
-    TrainConfig { method, steps, batch_size: 4, grad_accum: 1, lr: 1e-2, warmup_steps: 2, weight_decay: 0.0, max_grad_norm: Some(1.0), seed: 7 }
+    TrainConfig {
+        method,
+        steps,
+        batch_size: 4,
+        grad_accum: 1,
+        lr: 1e-2,
+        warmup_steps: 2,
+        weight_decay: 0.0,
+        max_grad_norm: Some(1.0),
+        seed: 7,
+    }
 }
 
 pub fn run(out: PathBuf) -> RunOptions {
-    RunOptions { out, resume: false, stop_after: None, eval_every: 0, save_every: 0 }
+    RunOptions {
+        out,
+        resume: false,
+        stop_after: None,
+        eval_every: 0,
+        save_every: 0,
+    }
 }
 
 /// Logits `[len, vocab]` (flattened) of one sequence, without gradients.
@@ -75,5 +102,8 @@ pub fn logits(model: &Gemma3, ids: &[u32]) -> Vec<f32> {
 
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }

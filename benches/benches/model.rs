@@ -10,8 +10,9 @@
 
 use burn::prelude::*;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
+use gemma::paths;
 use model::packed::PackedFormat;
-use model::{BackendKind, Gemma3, Gemma3Config, ModelDtype, host, paths};
+use model::{BackendKind, Gemma3, Gemma3Config, ModelDtype, host};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -43,8 +44,7 @@ fn load(backend: BackendKind, device: &Device, precision: &str) -> Result<Gemma3
         Ok(path) => {
             model::weights::load_model(&path, device, dtype.burn()).map_err(|e| format!("{e:#}"))?
         }
-        Err(_) => model::weights::build(&Gemma3Config::gemma3_270m(), None, device, dtype.burn())
-            .map_err(|e| format!("{e:#}"))?,
+        Err(_) => Gemma3Config::gemma3_270m().init(device, dtype.burn()),
     };
     match packed {
         Some(format) => model

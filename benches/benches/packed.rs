@@ -98,7 +98,8 @@ fn main() {
         let w = values(rows * cols, 1, 0.05);
         let x = values(n * cols, 2, 1.0);
         let (w, x) = (w.as_slice(), x.as_slice());
-        let mut variants: Vec<(String, Box<dyn Fn() -> Vec<f32>>)> =
+        type Matmul<'a> = Box<dyn Fn() -> Vec<f32> + 'a>;
+        let mut variants: Vec<(String, Matmul)> =
             vec![(F32.into(), Box::new(move || f32_matmul(w, x, cols)))];
         for (name, format) in FORMATS {
             let m = PackedMatrix::quantize(w, rows, cols, format).expect("bench shapes are valid");

@@ -1,23 +1,10 @@
-//! Where the project's data lives: `$GEMMA_DATA_DIR`, else `shared/` beside
-//! the workspace. Nothing else in this crate names a data path.
+//! Where the evaluation data lives inside the data directory (`gemma::paths::data_dir`:
+//! `$GEMMA_DATA_DIR`, else `shared/` beside the workspace). Nothing else in this crate names a
+//! data path.
 
 use std::path::{Path, PathBuf};
 
-/// The environment variable that overrides the data directory.
-pub const DATA_DIR_ENV: &str = "GEMMA_DATA_DIR";
-
-/// The workspace root (the parent of this crate).
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-/// `$GEMMA_DATA_DIR`, else `<workspace>/../shared`.
-pub fn data_dir() -> PathBuf {
-    match std::env::var_os(DATA_DIR_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => workspace_root().join("../shared"),
-    }
-}
+pub use gemma::paths::{DATA_DIR_ENV, data_dir};
 
 /// The IFEval files: `<data-dir>/data/ifeval`.
 pub fn ifeval_dir(data_dir: &Path) -> PathBuf {

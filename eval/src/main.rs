@@ -1,8 +1,10 @@
-//! `eval`: evaluation commands. `eval score` scores IFEval responses, `eval ifeval` generates
-//! and scores them, `eval perplexity` measures perplexity and KL divergence like llama.cpp,
-//! `eval extraction` scores the fine-tuning demo task (contact details to JSON).
+//! `eval`: evaluation commands. `eval score` scores IFEval or IFBench responses, `eval ifeval`
+//! and `eval ifbench` generate and score them, `eval perplexity` measures perplexity and KL
+//! divergence like llama.cpp, `eval extraction` scores the fine-tuning demo task (contact
+//! details to JSON).
 
 use clap::{Parser, Subcommand};
+use eval::benchmark::BenchmarkKind;
 use eval::cli::{ifeval::IfevalArgs, perplexity::PerplexityArgs, score::ScoreArgs};
 
 #[derive(Parser)]
@@ -18,24 +20,29 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Score responses with the IFEval checkers, as Google's evaluation_main does.
+    /// Score responses with the IFEval checkers (as Google's evaluation_main does) or, with
+    /// `--benchmark ifbench`, the IFBench ones (as the reference's run_eval does).
     Score(ScoreArgs),
     /// Generate IFEval responses with the model (resumable), then score them.
     Ifeval(IfevalArgs),
+    /// Generate IFBench responses with the model (resumable), then score them with the 57
+    /// IFBench checkers.
+    Ifbench(IfevalArgs),
     /// Perplexity over a text as llama-perplexity computes it; also saves logits and
     /// measures KL divergence against saved ones.
     Perplexity(PerplexityArgs),
-    /// Score a model on the extraction task (`train gen-data`): valid JSON rate and field exact
+    /// Score a model on the extraction task (data from `train gen-data`): valid JSON rate and field exact
     /// match; with --adapter, base and base + adapter side by side.
-    Extraction(train::task::command::EvalTaskArgs),
+    Extraction(eval::extraction::command::EvalTaskArgs),
 }
 
 fn main() {
     let result = match Cli::parse().command {
         Command::Score(args) => eval::cli::score::run(args),
-        Command::Ifeval(args) => eval::cli::ifeval::run(args),
+        Command::Ifeval(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifeval),
+        Command::Ifbench(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifbench),
         Command::Perplexity(args) => eval::cli::perplexity::run(args),
-        Command::Extraction(args) => train::task::command::run(args),
+        Command::Extraction(args) => eval::extraction::command::run(args),
     };
     // The error chain on one line, without the backtrace `RUST_BACKTRACE` would add.
     if let Err(e) = result {

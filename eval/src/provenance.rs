@@ -56,7 +56,7 @@ pub fn model_identity(path: &Path) -> Result<Value> {
 pub fn git_revision() -> String {
     Command::new("git")
         .arg("-C")
-        .arg(crate::data_dir::workspace_root())
+        .arg(gemma::paths::workspace_root())
         .args(["rev-parse", "HEAD"])
         .output()
         .ok()

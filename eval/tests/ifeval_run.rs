@@ -1,5 +1,5 @@
-//! `eval ifeval` with the real model: end to end, against the greedy fixture, and resumed
-//! after a kill. Skipped (loudly) when the weights are absent.
+//! `eval ifeval` and `eval ifbench` with the real model: end to end (IFEval against the greedy
+//! fixture), and resumed after a kill. Skipped (loudly) when the weights are absent.
 
 mod common;
 
@@ -7,15 +7,28 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixture_json, ids, ifeval_file, scratch_dir, tokenizer};
+use common::{
+    fixture_json, ids, ifbench_file, ifbench_scorer, ifeval_file, scratch_dir, tokenizer,
+};
 use eval::ifeval::io::read_jsonl;
 use eval::ifeval::{InputExample, OutputExample, Report};
 use eval::ifeval_run::{ChatTemplate, ResponseRecord, prompt_ids};
-use model::paths::real_model_for_tests;
+use gemma::paths::real_model_for_tests;
 
 fn ifeval(model: &Path, out: &Path, limit: usize, max_new_tokens: usize) -> Command {
+    generate("ifeval", model, out, limit, max_new_tokens)
+}
+
+/// `eval BENCHMARK` (ifeval or ifbench) on flex.
+fn generate(
+    benchmark: &str,
+    model: &Path,
+    out: &Path,
+    limit: usize,
+    max_new_tokens: usize,
+) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_eval"));
-    cmd.args(["ifeval", "--backend", "flex", "--model"])
+    cmd.args([benchmark, "--backend", "flex", "--model"])
         .arg(model)
         .args([
             "--limit",
@@ -114,12 +127,26 @@ fn generates_scores_and_matches_the_greedy_fixture() {
 
 #[test]
 fn a_killed_run_resumes_without_losing_or_repeating_prompts() {
+    let inputs: Vec<InputExample> = read_jsonl(&ifeval_file("input_data.jsonl")).unwrap();
+    killed_run_resumes("ifeval", &inputs);
+}
+
+#[test]
+fn a_killed_ifbench_run_resumes_too() {
+    let path = ifbench_file("IFBench_test.jsonl");
+    let inputs = eval::ifbench::io::read_inputs(&path, &ifbench_scorer()).unwrap();
+    killed_run_resumes("ifbench", &inputs);
+}
+
+/// Kills `eval BENCHMARK` after two of four responses, leaves a torn line, reruns: nothing
+/// finished is rewritten and every prompt is answered once.
+fn killed_run_resumes(benchmark: &str, inputs: &[InputExample]) {
     let Some(model) = real_model_for_tests() else {
         return;
     };
-    let out = scratch_dir("ifeval_resume");
+    let out = scratch_dir(&format!("{benchmark}_resume"));
     let responses = out.join("responses.jsonl");
-    let mut child = ifeval(&model, &out, 4, 8)
+    let mut child = generate(benchmark, &model, &out, 4, 8)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -147,7 +174,7 @@ fn a_killed_run_resumes_without_losing_or_repeating_prompts() {
     )
     .unwrap();
 
-    let rerun = ifeval(&model, &out, 4, 8).output().unwrap();
+    let rerun = generate(benchmark, &model, &out, 4, 8).output().unwrap();
     let stderr = String::from_utf8_lossy(&rerun.stderr);
     assert!(rerun.status.success(), "{stderr}");
     assert!(
@@ -159,7 +186,6 @@ fn a_killed_run_resumes_without_losing_or_repeating_prompts() {
         after.starts_with(&before),
         "finished prompts were rewritten"
     );
-    let inputs: Vec<InputExample> = read_jsonl(&ifeval_file("input_data.jsonl")).unwrap();
     let mut keys: Vec<i64> = records(&out).iter().map(|r| r.key).collect();
     keys.sort();
     let mut want: Vec<i64> = inputs[..4].iter().map(|i| i.key).collect();
@@ -190,4 +216,57 @@ fn a_damaged_responses_file_is_refused_with_its_line() {
         stderr.contains("responses.jsonl:1:") && !stderr.contains("panicked"),
         "{stderr}"
     );
+}
+
+#[test]
+fn ifbench_generates_and_scores_end_to_end() {
+    let Some(model) = real_model_for_tests() else {
+        return;
+    };
+    let out = scratch_dir("ifbench_end_to_end");
+    let run = generate("ifbench", &model, &out, 3, 16).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("prompt_level_strict_acc"));
+    let path = ifbench_file("IFBench_test.jsonl");
+    let inputs = eval::ifbench::io::read_inputs(&path, &ifbench_scorer()).unwrap();
+    let recs = records(&out);
+    let keys: Vec<i64> = recs.iter().map(|r| r.key).collect();
+    assert_eq!(keys, inputs[..3].iter().map(|i| i.key).collect::<Vec<_>>());
+    assert!(recs.iter().all(|r| r.generated_ids.len() <= 16));
+    let report: Report =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.prompts_scored, 3);
+    assert_eq!(report.metadata["benchmark"], "ifbench");
+    // Rescoring the written responses with `eval score --benchmark ifbench` gives the same
+    // verdicts, line for line.
+    let rescored = out.join("rescored");
+    let score = Command::new(env!("CARGO_BIN_EXE_eval"))
+        .args(["score", "--benchmark", "ifbench", "--input-data"])
+        .arg(&path)
+        .arg("--responses")
+        .arg(out.join("responses.jsonl"))
+        .arg("--output-dir")
+        .arg(&rescored)
+        .output()
+        .unwrap();
+    assert!(
+        score.status.success(),
+        "{}",
+        String::from_utf8_lossy(&score.stderr)
+    );
+    for name in ["eval_results_strict.jsonl", "eval_results_loose.jsonl"] {
+        let here = std::fs::read_to_string(out.join(name)).unwrap();
+        assert_eq!(here.lines().count(), 3, "{name}");
+        assert_eq!(
+            here,
+            std::fs::read_to_string(rescored.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("IFBench"), "{md}");
 }

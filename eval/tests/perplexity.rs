@@ -13,8 +13,8 @@ use eval::data_dir::{data_dir, wikitext2_test};
 use eval::perplexity::logits_file::{Header, LogitsReader, LogitsWriter};
 use eval::perplexity::report::ResultsFile;
 use eval::perplexity::{self, PerplexityConfig, tokens};
-use model::cli::{Loaded, ModelArgs};
-use model::paths::real_model_for_tests;
+use gemma::args::{Loaded, ModelArgs};
+use gemma::paths::real_model_for_tests;
 use serde_json::Value;
 
 /// The model at f32 on flex, through the command-line options so that new ones keep their defaults.

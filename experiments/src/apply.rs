@@ -69,11 +69,7 @@ fn simulate_linear(linear: &mut Linear, scheme: &QuantScheme) -> Result<()> {
 /// The whole table at once, so a per-tensor scale covers all of it (not each device chunk).
 fn simulate_embedding(model: &mut Gemma3, scheme: &QuantScheme) -> Result<()> {
     let (vocab, hidden) = (model.config.vocab_size, model.config.hidden_size);
-    let mut table = Vec::with_capacity(vocab * hidden);
-    for chunk in &model.embed_tokens.chunks {
-        table.extend(host::to_vec(chunk.val())?);
-    }
-    let values = simulate(table, vocab, hidden, scheme)?;
+    let values = simulate(model.embed_tokens.to_host()?, vocab, hidden, scheme)?;
     model.embed_tokens =
         TiedEmbedding::from_values(&values, vocab, hidden, (&model.device(), model.dtype()));
     Ok(())

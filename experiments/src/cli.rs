@@ -2,16 +2,18 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use eval::benchmark::{Benchmark, BenchmarkKind};
 use eval::data_dir::{self, DATA_DIR_ENV};
-use eval::ifeval::{InputExample, io::read_inputs};
+use eval::ifeval::InputExample;
 use eval::ifeval_run::DEFAULT_MAX_NEW_TOKENS;
+use gemma::args::ModelArgs;
 use model::ModelDtype;
-use model::cli::ModelArgs;
 use serde_json::json;
+use std::sync::Arc;
 
-use crate::sweep::{self, Base, StudyConfig};
+use crate::sweep::{self, Base, Instructions, StudyConfig};
 use crate::variant::{self, DEFAULT_VARIANTS};
 
 #[derive(Args)]
@@ -32,10 +34,13 @@ pub struct QuantizationArgs {
     /// IFEval prompts, from the first (541: all; 0: skip).
     #[arg(long, default_value_t = 541)]
     ifeval_limit: usize,
-    /// Most new tokens per IFEval response (lm-eval: 1280).
+    /// IFBench prompts, from the first (294: all; 0: skip).
+    #[arg(long, default_value_t = 294)]
+    ifbench_limit: usize,
+    /// Most new tokens per IFEval and IFBench response (lm-eval: 1280).
     #[arg(long, default_value_t = DEFAULT_MAX_NEW_TOKENS)]
     ifeval_max_new_tokens: usize,
-    /// IFEval prompts generated together.
+    /// IFEval and IFBench prompts generated together.
     #[arg(long, default_value_t = 8)]
     ifeval_batch_size: usize,
     /// Prompt length of the prefill speed measurement.
@@ -61,12 +66,22 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
     }
     let variants = variant::parse_list(&args.variants)?;
     let data = args.data_dir.clone().unwrap_or_else(data_dir::data_dir);
-    let mut inputs: Vec<InputExample> = if args.ifeval_limit > 0 {
-        read_inputs(&data_dir::ifeval_input_data(&data))?
-    } else {
-        Vec::new()
+    // Both benchmarks' prompts are read and checked before the model loads.
+    let instructions = |kind: BenchmarkKind, limit: usize| -> Result<Instructions> {
+        let benchmark = Benchmark::open(kind, &data)?;
+        let mut inputs: Vec<InputExample> = if limit > 0 {
+            benchmark.read_inputs(&benchmark.default_input(&data))?
+        } else {
+            Vec::new()
+        };
+        inputs.truncate(limit);
+        Ok(Instructions {
+            benchmark: Arc::new(benchmark),
+            inputs,
+        })
     };
-    inputs.truncate(args.ifeval_limit);
+    let ifeval = instructions(BenchmarkKind::Ifeval, args.ifeval_limit)?;
+    let ifbench = instructions(BenchmarkKind::Ifbench, args.ifbench_limit)?;
     let loaded = args.model.load()?;
     println!(
         "reference: {} on {} (loaded in {:.1} s)",
@@ -87,7 +102,8 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         text_file: data_dir::wikitext2_test(&data),
         n_ctx: args.ctx,
         ppl_chunks: args.ppl_chunks,
-        ifeval_inputs: inputs,
+        ifeval,
+        ifbench,
         ifeval_max_new_tokens: args.ifeval_max_new_tokens,
         ifeval_batch_size: args.ifeval_batch_size,
         prefill_tokens: args.prefill_tokens,
@@ -99,7 +115,8 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         "model": base.model_identity,
         "backend": loaded.backend.name(),
         "ppl": {"file": cfg.text_file.display().to_string(), "n_ctx": cfg.n_ctx, "chunks": cfg.ppl_chunks},
-        "ifeval": {"prompts": cfg.ifeval_inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "batch_size": cfg.ifeval_batch_size, "decoding": "greedy"},
+        "ifeval": {"prompts": cfg.ifeval.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "batch_size": cfg.ifeval_batch_size, "decoding": "greedy"},
+        "ifbench": {"prompts": cfg.ifbench.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "batch_size": cfg.ifeval_batch_size, "decoding": "greedy"},
         "speed": {"prefill_tokens": cfg.prefill_tokens, "decode_tokens": cfg.decode_tokens, "batch": 1},
         "machine": crate::report::machine(),
         "software": eval::provenance::software(),
@@ -118,5 +135,28 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
             String::new()
         }
     );
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct PlotArgs {
+    /// A study's results.json.
+    #[arg(long)]
+    results: PathBuf,
+    /// Folder for the PNG and SVG files [default: the results file's folder].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn plot(args: PlotArgs) -> Result<()> {
+    let results = crate::report::read_results(&args.results)?;
+    let dir = match args.out {
+        Some(dir) => dir,
+        None => args.results.parent().map(PathBuf::from).unwrap_or_default(),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for file in crate::plots::write_all(&results, &dir)? {
+        println!("wrote {}", file.display());
+    }
     Ok(())
 }

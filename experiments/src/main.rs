@@ -19,11 +19,14 @@ enum Command {
     /// Each precision (f32, bf16, int8, int4, int2; simulated or packed; embedding quantized
     /// or not) against PPL, KLD, IFEval, weight bytes and tok/s. Resumable.
     Quantization(experiments::cli::QuantizationArgs),
+    /// Redraw a finished study's plots from its results.json, without rerunning it.
+    Plot(experiments::cli::PlotArgs),
 }
 
 fn main() {
     let result = match Cli::parse().command {
         Command::Quantization(args) => experiments::cli::run(args),
+        Command::Plot(args) => experiments::cli::plot(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

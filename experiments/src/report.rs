@@ -45,10 +45,10 @@ fn markdown(
         serde_json::to_string_pretty(metadata).unwrap_or_default()
     );
     md += "PPL and KLD on WikiText-2 (llama.cpp's method; KLD against the f32 reference's saved top-k logits); \
-IFEval on the first prompts (strict/loose, prompt/instruction level); speed at batch 1. \
+IFEval and IFBench on the first prompts (strict/loose, prompt/instruction level); speed at batch 1. \
 Bits per weight are what the format stores over all weights (embedding included).\n\n";
-    md += "| variant | execution | bits/weight | resident MiB | PPL | KLD mean | KLD p99 | same top | IFEval P-strict | I-strict | P-loose | I-loose | prefill tok/s | decode tok/s |\n";
-    md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    md += "| variant | execution | bits/weight | resident MiB | PPL | KLD mean | KLD p99 | same top | IFEval P-strict | I-strict | P-loose | I-loose | IFBench P-strict | I-strict | P-loose | I-loose | prefill tok/s | decode tok/s |\n";
+    md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     let pct = |v: f64| format!("{:.1}%", 100.0 * v);
     for r in results.iter().filter(|r| r.status == Status::Ok) {
         let m = &r.metrics;
@@ -58,7 +58,7 @@ Bits per weight are what the format stores over all weights (embedding included)
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {ppl} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {ppl} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.variant.name,
             r.execution,
             opt(m.bits_per_weight, |v| format!("{v:.2}")),
@@ -73,6 +73,10 @@ Bits per weight are what the format stores over all weights (embedding included)
             opt(m.ifeval_inst_strict, pct),
             opt(m.ifeval_prompt_loose, pct),
             opt(m.ifeval_inst_loose, pct),
+            opt(m.ifbench_prompt_strict, pct),
+            opt(m.ifbench_inst_strict, pct),
+            opt(m.ifbench_prompt_loose, pct),
+            opt(m.ifbench_inst_loose, pct),
             opt(m.prefill_tok_s, |v| format!("{v:.1}")),
             opt(m.decode_tok_s, |v| format!("{v:.1}")),
         );
@@ -109,6 +113,19 @@ Bits per weight are what the format stores over all weights (embedding included)
         }
     }
     md
+}
+
+/// The variants of a `results.json` that [`write`] wrote.
+pub fn read_results(path: &Path) -> Result<Vec<VariantResult>> {
+    #[derive(serde::Deserialize)]
+    struct Results {
+        variants: Vec<VariantResult>,
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let results: Results = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a study's results.json", path.display()))?;
+    Ok(results.variants)
 }
 
 /// Writes `results.json`, `results.csv`, the plots and `report.md` into `dir`.

@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use eval::benchmark::Benchmark;
 use eval::ifeval::InputExample;
 use eval::ifeval_run::{self, ChatTemplate, IfevalRunConfig};
 use eval::perplexity::{self, PerplexityConfig};
 use eval::run_dir::{self, JsonlLog};
-use model::bench::{self, BenchConfig};
+use gemma::bench::{self, BenchConfig};
 use model::{BackendKind, Gemma3, GemmaTokenizer, ModelDtype};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 use crate::apply;
 use crate::record::{Metrics, Status, VariantResult};
@@ -32,12 +34,22 @@ pub struct StudyConfig {
     /// WikiText-2 chunks for perplexity and KLD (0: skip).
     pub ppl_chunks: usize,
     /// IFEval prompts (empty: skip).
-    pub ifeval_inputs: Vec<InputExample>,
+    pub ifeval: Instructions,
+    /// IFBench prompts (empty: skip).
+    pub ifbench: Instructions,
+    /// Decoding of both benchmarks (greedy, as lm-eval).
     pub ifeval_max_new_tokens: usize,
     pub ifeval_batch_size: usize,
     /// Prefill and decode lengths of the speed measurement (0 decode tokens: skip).
     pub prefill_tokens: usize,
     pub decode_tokens: usize,
+}
+
+/// An instruction-following benchmark's prompts for the study.
+#[derive(Clone, Debug)]
+pub struct Instructions {
+    pub benchmark: Arc<Benchmark>,
+    pub inputs: Vec<InputExample>,
 }
 
 /// The reference model and where it came from.
@@ -58,7 +70,8 @@ impl StudyConfig {
             "text_sha256": eval::provenance::sha256_file(&self.text_file).ok(),
             "n_ctx": self.n_ctx,
             "ppl_chunks": self.ppl_chunks,
-            "ifeval_prompts": self.ifeval_inputs.len(),
+            "ifeval_prompts": self.ifeval.inputs.len(),
+            "ifbench_prompts": self.ifbench.inputs.len(),
             "ifeval_max_new_tokens": self.ifeval_max_new_tokens,
             "prefill_tokens": self.prefill_tokens,
             "decode_tokens": self.decode_tokens,
@@ -106,7 +119,7 @@ pub fn run(base: &Base, variants: &[Variant], cfg: &StudyConfig) -> Result<Vec<V
                 execution: variant.describe(),
                 status: Status::Ok,
                 reason: None,
-                metrics,
+                metrics: *metrics,
                 secs,
             },
             Ok(Outcome::Unsupported(reason)) => {
@@ -133,7 +146,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 enum Outcome {
-    Measured(Metrics),
+    Measured(Box<Metrics>),
     Unsupported(String),
 }
 
@@ -201,36 +214,59 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
             m.ln_ppl_ratio = Some(k.ln_ppl_ratio.value);
         }
     }
-    if !cfg.ifeval_inputs.is_empty() {
+    for (set, name) in [(&cfg.ifeval, "IFEval"), (&cfg.ifbench, "IFBench")] {
+        if set.inputs.is_empty() {
+            continue;
+        }
         let run_cfg = IfevalRunConfig {
-            output_dir: dir.join("ifeval"),
+            output_dir: dir.join(set.benchmark.name()),
             batch_size: cfg.ifeval_batch_size,
             max_new_tokens: cfg.ifeval_max_new_tokens,
             chat_template: ChatTemplate::Auto,
             identity: identity.clone(),
         };
         println!(
-            "  IFEval: {} prompts, up to {} new tokens",
-            cfg.ifeval_inputs.len(),
+            "  {name}: {} prompts, up to {} new tokens",
+            set.inputs.len(),
             cfg.ifeval_max_new_tokens
         );
         let mut meta = Map::new();
         meta.insert("variant".into(), serde_json::to_value(variant)?);
-        let folder = run_cfg.open(&cfg.ifeval_inputs).context("IFEval")?;
+        let folder = run_cfg.open(&set.inputs).context(name)?;
         let (report, _) = ifeval_run::run(
             &model,
             base.tokenizer,
-            &cfg.ifeval_inputs,
+            &set.benchmark,
+            &set.inputs,
             &run_cfg,
             folder,
             meta,
         )
-        .context("IFEval")?;
+        .context(name)?;
         let a = &report.accuracy;
-        m.ifeval_prompt_strict = Some(a.prompt_level_strict_acc);
-        m.ifeval_inst_strict = Some(a.inst_level_strict_acc);
-        m.ifeval_prompt_loose = Some(a.prompt_level_loose_acc);
-        m.ifeval_inst_loose = Some(a.inst_level_loose_acc);
+        let slots = match set.benchmark.as_ref() {
+            Benchmark::Ifeval => [
+                &mut m.ifeval_prompt_strict,
+                &mut m.ifeval_inst_strict,
+                &mut m.ifeval_prompt_loose,
+                &mut m.ifeval_inst_loose,
+            ],
+            Benchmark::Ifbench(_) => [
+                &mut m.ifbench_prompt_strict,
+                &mut m.ifbench_inst_strict,
+                &mut m.ifbench_prompt_loose,
+                &mut m.ifbench_inst_loose,
+            ],
+        };
+        let values = [
+            a.prompt_level_strict_acc,
+            a.inst_level_strict_acc,
+            a.prompt_level_loose_acc,
+            a.inst_level_loose_acc,
+        ];
+        for (slot, value) in slots.into_iter().zip(values) {
+            *slot = Some(value);
+        }
     }
     if cfg.decode_tokens > 0 {
         println!(
@@ -246,5 +282,5 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
         let r = bench::run(&model, base.tokenizer, &bench_cfg).context("speed")?;
         (m.prefill_tok_s, m.decode_tok_s) = (Some(r.prefill_tok_s), Some(r.decode_tok_s));
     }
-    Ok(Outcome::Measured(m))
+    Ok(Outcome::Measured(Box::new(m)))
 }

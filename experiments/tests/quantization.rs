@@ -4,14 +4,16 @@
 //! itself, and that a rerun keeps finished variants. Skips loudly without the weights.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use burn::module::Module;
-use eval::ifeval::io::read_jsonl;
+use eval::benchmark::{Benchmark, BenchmarkKind};
 use eval::perplexity::{self, PerplexityConfig};
 use experiments::record::{Status, VariantResult};
-use experiments::sweep::{self, Base, REFERENCE_LOGITS, StudyConfig};
+use experiments::sweep::{self, Base, Instructions, REFERENCE_LOGITS, StudyConfig};
 use experiments::{apply, variant};
-use model::{BackendKind, GemmaTokenizer, paths};
+use gemma::paths;
+use model::{BackendKind, GemmaTokenizer};
 
 #[test]
 fn small_study_writes_everything_and_orders_kld() {
@@ -30,8 +32,17 @@ fn small_study_writes_everything_and_orders_kld() {
     );
 
     let data = eval::data_dir::data_dir();
-    let mut inputs = read_jsonl(&eval::data_dir::ifeval_input_data(&data)).unwrap();
-    inputs.truncate(3);
+    let instructions = |kind: BenchmarkKind, n: usize| {
+        let benchmark = Benchmark::open(kind, &data).unwrap();
+        let mut inputs = benchmark
+            .read_inputs(&benchmark.default_input(&data))
+            .unwrap();
+        inputs.truncate(n);
+        Instructions {
+            benchmark: Arc::new(benchmark),
+            inputs,
+        }
+    };
     let out = std::env::temp_dir().join(format!("quant-study-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let cfg = StudyConfig {
@@ -39,7 +50,8 @@ fn small_study_writes_everything_and_orders_kld() {
         text_file: eval::data_dir::wikitext2_test(&data),
         n_ctx: 256,
         ppl_chunks: 2,
-        ifeval_inputs: inputs,
+        ifeval: instructions(BenchmarkKind::Ifeval, 3),
+        ifbench: instructions(BenchmarkKind::Ifbench, 2),
         ifeval_max_new_tokens: 24,
         ifeval_batch_size: 3,
         prefill_tokens: 32,
@@ -85,6 +97,7 @@ fn small_study_writes_everything_and_orders_kld() {
         assert!(
             r.metrics.ppl.unwrap().is_finite()
                 && r.metrics.ifeval_inst_loose.is_some()
+                && r.metrics.ifbench_inst_loose.is_some()
                 && r.metrics.decode_tok_s.unwrap() > 0.0,
             "{name}"
         );

@@ -72,11 +72,6 @@ impl Gemma3Config {
         self.layer_types[layer] == LayerType::Global
     }
 
-    /// Query heads that share one key/value head.
-    pub fn group_size(&self) -> usize {
-        self.num_heads / self.num_kv_heads
-    }
-
     /// Read the hyper-parameters from `gemma3.*` GGUF metadata; the GGUF lacks the local RoPE base
     /// and the layer pattern, so those are Gemma 3's constants.
     pub fn from_gguf(file: &GgufFile) -> anyhow::Result<Self> {
@@ -227,12 +222,10 @@ impl Gemma3Config {
             final_logit_softcapping: float("final_logit_softcapping"),
             attn_logit_softcapping: float("attn_logit_softcapping"),
         };
-        if let Some(act) = v.get("hidden_activation").and_then(Value::as_str) {
-            if act != "gelu_pytorch_tanh" {
-                bail!(
-                    "hidden_activation {act:?} is not supported (Gemma 3 uses gelu_pytorch_tanh)"
-                );
-            }
+        if let Some(act) = v.get("hidden_activation").and_then(Value::as_str)
+            && act != "gelu_pytorch_tanh"
+        {
+            bail!("hidden_activation {act:?} is not supported (Gemma 3 uses gelu_pytorch_tanh)");
         }
         cfg.validate()?;
         Ok(cfg)
@@ -273,7 +266,9 @@ impl Gemma3Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if self.num_heads == 0 || self.num_kv_heads == 0 || self.num_heads % self.num_kv_heads != 0
+        if self.num_heads == 0
+            || self.num_kv_heads == 0
+            || !self.num_heads.is_multiple_of(self.num_kv_heads)
         {
             bail!(
                 "num_heads {} is not a multiple of num_kv_heads {}",
@@ -288,7 +283,7 @@ impl Gemma3Config {
                 self.num_layers
             );
         }
-        if self.head_dim % 2 != 0 || self.sliding_window == 0 {
+        if !self.head_dim.is_multiple_of(2) || self.sliding_window == 0 {
             bail!("head_dim must be even and sliding_window positive");
         }
         Ok(())

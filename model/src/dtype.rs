@@ -5,17 +5,7 @@ use burn::tensor::DType;
 
 use crate::backend::BackendKind;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelDtype {
     #[default]
@@ -25,6 +15,8 @@ pub enum ModelDtype {
 }
 
 impl ModelDtype {
+    pub const ALL: [ModelDtype; 3] = [Self::F32, Self::Bf16, Self::F16];
+
     pub fn burn(self) -> DType {
         match self {
             Self::F32 => DType::F32,
@@ -64,5 +56,15 @@ impl ModelDtype {
 impl std::fmt::Display for ModelDtype {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ModelDtype {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| anyhow::anyhow!("unknown dtype {s:?}; expected one of f32, bf16, f16"))
     }
 }

@@ -1,10 +1,14 @@
 //! The Gemma 3 text model: scaled tied embedding, decoder layers, final norm, tied LM head.
 
+use burn::module::Param;
+use burn::nn::Linear;
 use burn::prelude::*;
+use burn::tensor::DType;
 
-use crate::attention::StepInfo;
+use crate::attention::{Attention, StepInfo};
 use crate::config::Gemma3Config;
 use crate::decoder_layer::DecoderLayer;
+use crate::feed_forward::FeedForward;
 use crate::kv_cache::KvCache;
 use crate::packed_inference::{PackedWeights, packed_matmul};
 use crate::rms_norm::RmsNorm;
@@ -27,6 +31,48 @@ pub struct Gemma3 {
     /// Packed copies of the projections for inference (see [`crate::packed_inference`]).
     #[module(skip)]
     pub packed: Option<Arc<PackedWeights>>,
+}
+
+impl Gemma3Config {
+    /// The model with every parameter allocated but not set, for a loader to fill in
+    /// ([`crate::weights::fill`], or a burnpack store).
+    pub fn init(&self, device: &Device, dtype: DType) -> Gemma3 {
+        let opts = (device, dtype);
+        let (d, hd, ff) = (self.hidden_size, self.head_dim, self.intermediate_size);
+        let norm = |n: usize| RmsNorm::new(Tensor::empty([n], opts), self.rms_norm_eps);
+        let linear = |inp: usize, out: usize| Linear {
+            weight: Param::from_tensor(Tensor::empty([inp, out], opts)),
+            bias: None,
+        };
+        let layers = (0..self.num_layers)
+            .map(|_| DecoderLayer {
+                input_layernorm: norm(d),
+                self_attn: Attention {
+                    q_proj: linear(d, self.num_heads * hd),
+                    k_proj: linear(d, self.num_kv_heads * hd),
+                    v_proj: linear(d, self.num_kv_heads * hd),
+                    o_proj: linear(self.num_heads * hd, d),
+                    q_norm: norm(hd),
+                    k_norm: norm(hd),
+                    num_heads: self.num_heads,
+                    num_kv_heads: self.num_kv_heads,
+                    head_dim: hd,
+                    scale: self.query_pre_attn_scalar.powf(-0.5),
+                    softcap: self.attn_logit_softcapping,
+                },
+                post_attention_layernorm: norm(d),
+                pre_feedforward_layernorm: norm(d),
+                mlp: FeedForward {
+                    gate_proj: linear(d, ff),
+                    up_proj: linear(d, ff),
+                    down_proj: linear(ff, d),
+                },
+                post_feedforward_layernorm: norm(d),
+            })
+            .collect();
+        let embed_tokens = TiedEmbedding::empty(self.vocab_size, d, opts);
+        Gemma3::new(self.clone(), embed_tokens, layers, norm(d))
+    }
 }
 
 impl Gemma3 {

@@ -107,11 +107,7 @@ impl Gemma3 {
             );
         }
         let lm_head = if lm_head {
-            // Chunk by chunk: the whole table may exceed one device buffer.
-            let mut table = Vec::with_capacity(self.config.vocab_size * self.config.hidden_size);
-            for chunk in &self.embed_tokens.chunks {
-                table.extend(host::to_vec(chunk.val())?);
-            }
+            let table = self.embed_tokens.to_host()?;
             Some(
                 PackedMatrix::quantize(
                     &table,

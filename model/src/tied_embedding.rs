@@ -62,13 +62,14 @@ impl TiedEmbedding {
         Self { chunks }
     }
 
-    pub fn vocab_size(&self) -> usize {
-        self.chunks.iter().map(|c| c.val().dims()[0]).sum()
-    }
-
-    /// The whole table, `[vocab, hidden]` (for export; on wgpu it may exceed a buffer).
-    pub fn weight(&self) -> Tensor<2> {
-        Tensor::cat(self.chunks.iter().map(|c| c.val()).collect(), 0)
+    /// The whole row-major `[vocab, hidden]` table on the host, read chunk by chunk (the whole
+    /// table may not fit one device buffer).
+    pub fn to_host(&self) -> anyhow::Result<Vec<f32>> {
+        let mut table = Vec::new();
+        for chunk in &self.chunks {
+            table.extend(crate::host::to_vec(chunk.val())?);
+        }
+        Ok(table)
     }
 
     /// Looks up `ids: [batch, seq]` -> `[batch, seq, hidden]`.

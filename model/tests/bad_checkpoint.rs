@@ -5,7 +5,7 @@ mod common;
 use common::fixture;
 use model::{BackendKind, weights};
 use safetensors::SafeTensors;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A copy of the tiny checkpoint with `edit` applied to its (name, shape, bytes) list.
 fn tiny_copy(tag: &str, edit: impl Fn(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) -> PathBuf {
@@ -34,7 +34,7 @@ fn tiny_copy(tag: &str, edit: impl Fn(&mut Vec<(String, Vec<usize>, Vec<u8>)>)) 
     dir
 }
 
-fn load_err(dir: &PathBuf) -> String {
+fn load_err(dir: &Path) -> String {
     let device = BackendKind::default_kind().device().unwrap();
     match weights::load_model(dir, &device, burn::tensor::DType::F32) {
         Ok(_) => panic!("loading {} should fail", dir.display()),

@@ -5,8 +5,9 @@ mod common;
 
 use burn::tensor::DType;
 use common::*;
+use gemma::paths;
 use model::weights::{burnpack, hf_export, load_model};
-use model::{BackendKind, ModelDtype, paths};
+use model::{BackendKind, ModelDtype};
 
 fn tmp(tag: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("gemma-convert-{tag}-{}", std::process::id()))

@@ -808,7 +808,7 @@ fn missing_file_and_missing_tensor_are_errors() {
 
 #[test]
 fn real_file_metadata() {
-    let Some(path) = model::paths::real_model_for_tests() else {
+    let Some(path) = gemma::paths::real_model_for_tests() else {
         return;
     };
     let start = Instant::now();
@@ -883,11 +883,11 @@ fn sums(v: &[f32]) -> [f64; 3] {
 
 #[test]
 fn real_file_matches_dequant_reference() {
-    let Some(path) = model::paths::real_model_for_tests() else {
+    let Some(path) = gemma::paths::real_model_for_tests() else {
         return;
     };
     let reference_path =
-        model::paths::data_dir().join("fixtures/gemma3-270m/dequant_reference.json");
+        gemma::paths::data_dir().join("fixtures/gemma3-270m/dequant_reference.json");
     let reference: Value =
         serde_json::from_str(&std::fs::read_to_string(&reference_path).unwrap()).unwrap();
     let expected = reference["tensors"].as_array().unwrap();

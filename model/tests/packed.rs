@@ -1,8 +1,8 @@
 //! Packed matrices on the real GGUF: its Q8_0 token embedding (the tied LM head) is used as is.
 
+use gemma::paths;
 use model::gguf::{GgmlType, GgufFile};
 use model::packed::{PackedFormat, PackedMatrix};
-use model::paths;
 
 #[test]
 fn packed_q8_0_token_embedding_is_exact_and_multiplies_as_the_lm_head() {

@@ -6,9 +6,10 @@
 mod common;
 
 use common::*;
+use gemma::paths;
+use model::BackendKind;
 use model::generate::{GenerationConfig, generate};
 use model::packed::PackedFormat;
-use model::{BackendKind, paths};
 
 /// A flip of the greedy choice is explained only if f32's own top-2 logits are this close.
 const NEAR_TIE: f32 = 0.5;

@@ -5,10 +5,11 @@
 mod common;
 
 use common::*;
+use gemma::paths;
 use model::chat_template::{self, Message};
 use model::generate::{GenerationConfig, generate, generate_batch};
 use model::tokenizer::STOP_IDS;
-use model::{BackendKind, Gemma3, GemmaTokenizer, paths};
+use model::{BackendKind, Gemma3, GemmaTokenizer};
 use std::sync::OnceLock;
 
 /// The bound for f32 backends (the fixture README expects about 1e-3).

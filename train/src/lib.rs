@@ -1,5 +1,5 @@
 //! Fine-tuning Gemma 3 (full or LoRA) from JSONL, with checkpoints that resume exactly, merged
-//! or adapter-only export, and a demo extraction task with its scorer.
+//! or adapter-only export. The demo extraction task and its scorer live in `eval::extraction`.
 
 pub mod adapter;
 pub mod checkpoint;
@@ -11,5 +11,4 @@ pub mod loss;
 pub mod method;
 pub mod metrics;
 pub mod schedule;
-pub mod task;
 pub mod trainer;

@@ -1,5 +1,5 @@
-//! `train`: fine-tune Gemma 3 (full or LoRA) from JSONL, generate and score the demo extraction
-//! task, merge adapters into standalone checkpoints.
+//! `train`: fine-tune Gemma 3 (full or LoRA) from JSONL, write the demo extraction task's data
+//! (scored by `eval extraction`), merge adapters into standalone checkpoints.
 
 mod cli;
 
@@ -21,8 +21,6 @@ enum Cmd {
     Finetune(Box<cli::finetune::FinetuneArgs>),
     /// Write the demo task's train/valid/test splits (contact extraction to JSON).
     GenData(cli::gen_data::GenDataArgs),
-    /// Score a model (and base + adapter) on an extraction test set: valid JSON, field exact match.
-    EvalTask(train::task::command::EvalTaskArgs),
     /// Merge a LoRA adapter into its base and write an HF checkpoint.
     Export(cli::export::ExportArgs),
 }
@@ -31,7 +29,6 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Finetune(args) => cli::finetune::run(*args),
         Cmd::GenData(args) => cli::gen_data::run(args),
-        Cmd::EvalTask(args) => train::task::command::run(args),
         Cmd::Export(args) => cli::export::run(args),
     }
 }

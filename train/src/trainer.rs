@@ -178,10 +178,10 @@ pub fn train(
             ..Entry::new(Split::Train, step, &stats)
         };
         record(entry, &mut log)?;
-        if (run.eval_every > 0 && step % run.eval_every == 0) || step == cfg.steps {
-            if let Some(e) = validate(&model, step)? {
-                record(e, &mut log)?;
-            }
+        if ((run.eval_every > 0 && step % run.eval_every == 0) || step == cfg.steps)
+            && let Some(e) = validate(&model, step)?
+        {
+            record(e, &mut log)?;
         }
         if (run.save_every > 0 && step % run.save_every == 0) || step == last {
             let state = State {

@@ -10,17 +10,17 @@ use train::data::encode;
 use train::lora::{LoraConfig, Target};
 use train::method::Method;
 use train::trainer::{TrainConfig, train};
-use train::{adapter, loss, task};
+use train::{adapter, loss};
 
 #[test]
 fn lora_steps_lower_the_loss_and_the_adapter_reloads() {
-    let Some(path) = model::paths::real_model_for_tests() else {
+    let Some(path) = gemma::paths::real_model_for_tests() else {
         return;
     };
-    let tok_path = model::paths::resolve_tokenizer(&path, None)
+    let tok_path = gemma::paths::resolve_tokenizer(&path, None)
         .expect("tokenizer.json beside the model or in the cache");
     let tok = GemmaTokenizer::from_file(&tok_path).unwrap();
-    let records = task::generate::examples(11, 2);
+    let records = eval::extraction::generate::examples(11, 2);
     let (batch, _) = encode::encode_all(&records, &tok, 160).unwrap();
     assert_eq!(batch.len(), 2);
 

@@ -1,15 +1,17 @@
-//! `eval ifeval`: generate IFEval responses with the model, then score them.
+//! `eval ifeval` and `eval ifbench`: generate responses with the model (resumable), then score
+//! them with the benchmark's checkers.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use model::cli::ModelArgs;
+use gemma::args::ModelArgs;
 use serde_json::Value;
 
-use super::score::{input_data_path, print_headline};
-use crate::data_dir::DATA_DIR_ENV;
-use crate::ifeval::{InputExample, io::read_inputs};
+use super::score::print_headline;
+use crate::benchmark::{Benchmark, BenchmarkKind};
+use crate::data_dir::{self, DATA_DIR_ENV};
+use crate::ifeval::InputExample;
 use crate::ifeval_run::{
     self, ChatTemplate, DEFAULT_MAX_NEW_TOKENS, IfevalRunConfig, RESPONSES_FILE,
 };
@@ -30,8 +32,8 @@ pub struct IfevalArgs {
     /// `auto`: the Gemma chat template; `none`: the raw prompt. Either way one `<bos>`.
     #[arg(long, value_enum, default_value_t = ChatTemplate::Auto)]
     chat_template: ChatTemplate,
-    /// Prompts in Google's input_data JSONL format
-    /// [default: <data-dir>/data/ifeval/input_data.jsonl].
+    /// Prompts in Google's input_data JSONL format [default: the benchmark's test set,
+    /// <data-dir>/data/ifeval/input_data.jsonl or <data-dir>/data/ifbench/IFBench_test.jsonl].
     #[arg(long)]
     input_data: Option<PathBuf>,
     /// Data directory [default: <workspace>/../shared].
@@ -43,14 +45,20 @@ pub struct IfevalArgs {
     output_dir: PathBuf,
 }
 
-pub fn run(args: IfevalArgs) -> Result<()> {
+pub fn run(args: IfevalArgs, kind: BenchmarkKind) -> Result<()> {
     // Everything that can be wrong is checked before the model loads: the input data (every
     // instruction id and kwarg), the backend, the model files and the output folder.
-    let input_path = input_data_path(args.input_data, args.data_dir);
-    let mut inputs: Vec<InputExample> = read_inputs(&input_path)?;
+    let data_dir = args.data_dir.unwrap_or_else(data_dir::data_dir);
+    let benchmark = Benchmark::open(kind, &data_dir)?;
+    let input_path = args
+        .input_data
+        .unwrap_or_else(|| benchmark.default_input(&data_dir));
+    let mut inputs: Vec<InputExample> = benchmark.read_inputs(&input_path)?;
     inputs.truncate(args.limit.unwrap_or(usize::MAX));
     let files = args.model.resolve()?;
-    let (identity, mut metadata) = super::describe("ifeval", &args.model, &files)?;
+    let (mut identity, mut metadata) = super::describe(benchmark.name(), &args.model, &files)?;
+    // A folder holds one benchmark's responses.
+    identity["benchmark"] = benchmark.name().into();
     metadata.insert("input_data".into(), input_path.display().to_string().into());
     metadata.insert("limit".into(), args.limit.map_or(Value::Null, Value::from));
     let cfg = IfevalRunConfig {
@@ -66,6 +74,7 @@ pub fn run(args: IfevalArgs) -> Result<()> {
     let (report, summary) = ifeval_run::run(
         &loaded.model,
         &loaded.tokenizer,
+        &benchmark,
         &inputs,
         &cfg,
         folder,

@@ -6,7 +6,7 @@ pub mod score;
 
 use anyhow::Result;
 use clap::ValueEnum;
-use model::cli::{ModelArgs, ModelFiles};
+use gemma::args::{ModelArgs, ModelFiles};
 use serde_json::{Map, Value, json};
 
 use crate::provenance;

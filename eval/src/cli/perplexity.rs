@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use model::cli::ModelArgs;
+use gemma::args::ModelArgs;
 use serde_json::Value;
 
 use crate::data_dir::{self, DATA_DIR_ENV};

@@ -1,4 +1,4 @@
-//! `eval score`: score existing IFEval responses.
+//! `eval score`: score existing IFEval (default) or IFBench responses.
 
 use std::path::PathBuf;
 
@@ -6,16 +6,18 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
 
+use crate::benchmark::{Benchmark, BenchmarkKind};
 use crate::data_dir::{self, DATA_DIR_ENV};
-use crate::ifeval::{
-    self, InputExample, Report, ResponseExample,
-    io::{read_inputs, read_jsonl},
-};
+use crate::ifeval::{InputExample, Report, ResponseExample, io::read_jsonl};
 
 #[derive(Args)]
 pub struct ScoreArgs {
-    /// Prompts in Google's input_data JSONL format
-    /// [default: <data-dir>/data/ifeval/input_data.jsonl].
+    /// The benchmark the prompts belong to.
+    #[arg(long, value_enum, default_value = "ifeval")]
+    benchmark: BenchmarkKind,
+    /// Prompts in Google's input_data JSONL format [default:
+    /// <data-dir>/data/ifeval/input_data.jsonl, for IFBench
+    /// <data-dir>/data/ifbench/IFBench_test.jsonl].
     #[arg(long)]
     input_data: Option<PathBuf>,
     /// Responses: JSONL lines with "prompt" and "response", matched by prompt text.
@@ -30,18 +32,15 @@ pub struct ScoreArgs {
     data_dir: Option<PathBuf>,
 }
 
-/// `--input-data`, else the IFEval prompts in the data directory.
-pub fn input_data_path(input_data: Option<PathBuf>, data_dir: Option<PathBuf>) -> PathBuf {
-    input_data.unwrap_or_else(|| {
-        data_dir::ifeval_input_data(&data_dir.unwrap_or_else(data_dir::data_dir))
-    })
-}
-
 pub fn run(args: ScoreArgs) -> Result<()> {
-    let input_path = input_data_path(args.input_data, args.data_dir);
-    let inputs: Vec<InputExample> = read_inputs(&input_path)?;
+    let data_dir = args.data_dir.unwrap_or_else(data_dir::data_dir);
+    let benchmark = Benchmark::open(args.benchmark, &data_dir)?;
+    let input_path = args
+        .input_data
+        .unwrap_or_else(|| benchmark.default_input(&data_dir));
+    let inputs: Vec<InputExample> = benchmark.read_inputs(&input_path)?;
     let responses: Vec<ResponseExample> = read_jsonl(&args.responses)?;
-    let evaluation = ifeval::evaluate(&inputs, &responses)?;
+    let evaluation = benchmark.evaluate(&inputs, &responses)?;
     for key in &evaluation.unanswered {
         eprintln!("warning: prompt {key} has no response; not scored");
     }
@@ -53,11 +52,13 @@ pub fn run(args: ScoreArgs) -> Result<()> {
     }
     let metadata = json!({
         "command": "score",
+        "benchmark": benchmark.name(),
         "input_data": input_path.display().to_string(),
         "responses": args.responses.display().to_string(),
     });
     let report = Report::new(&evaluation, metadata);
-    ifeval::write_results(&args.output_dir, &evaluation, &report)
+    benchmark
+        .write_results(&args.output_dir, &evaluation, &report)
         .with_context(|| format!("writing results to {}", args.output_dir.display()))?;
     print_headline(&report);
     println!("wrote {}", args.output_dir.display());

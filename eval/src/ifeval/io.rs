@@ -56,7 +56,7 @@ pub enum ReadError {
     Input {
         path: PathBuf,
         line: usize,
-        error: ScoreError,
+        error: Box<ScoreError>,
     },
 }
 
@@ -69,7 +69,7 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ReadError>
 }
 
 /// Every non-blank line of a JSONL file, parsed, with its 1-based line number.
-fn read_jsonl_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<(usize, T)>, ReadError> {
+pub fn read_jsonl_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<(usize, T)>, ReadError> {
     let text = fs::read_to_string(path).map_err(|error| ReadError::Io {
         path: path.to_owned(),
         error,
@@ -91,7 +91,7 @@ pub fn read_inputs(path: &Path) -> Result<Vec<InputExample>, ReadError> {
             Err(error) => Err(ReadError::Input {
                 path: path.to_owned(),
                 line,
-                error,
+                error: Box::new(error),
             }),
         })
         .collect()

@@ -82,6 +82,15 @@ impl<'a> Kwargs<'a> {
         Ok(n)
     }
 
+    /// Any number, integer or float (IFBench's are floats such as `13.0`,
+    /// which its reference compares as they are).
+    pub fn number(&self, name: &'static str) -> Result<f64, KwargsError> {
+        let value = self.value(name)?;
+        value
+            .as_f64()
+            .ok_or_else(|| wrong_type(name, "a number", value))
+    }
+
     pub fn string(&self, name: &'static str) -> Result<&'a str, KwargsError> {
         let value = self.value(name)?;
         value

@@ -26,6 +26,16 @@ pub use scoring::{Evaluation, PromptResult, ScoreError, evaluate};
 /// `eval_results_loose.jsonl` plus `report.json` and `report.md` into `dir`
 /// (created if needed).
 pub fn write_results(dir: &Path, evaluation: &Evaluation, report: &Report) -> std::io::Result<()> {
+    write_results_as(dir, evaluation, report, "IFEval")
+}
+
+/// [`write_results`] for another benchmark scored the same way (IFBench).
+pub fn write_results_as(
+    dir: &Path,
+    evaluation: &Evaluation,
+    report: &Report,
+    benchmark: &str,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (name, loose) in [
         ("eval_results_strict.jsonl", false),
@@ -35,5 +45,5 @@ pub fn write_results(dir: &Path, evaluation: &Evaluation, report: &Report) -> st
             evaluation.results.iter().map(|r| r.output(loose)).collect();
         io::write_outputs(&dir.join(name), &outputs)?;
     }
-    report.write(dir)
+    report.write_as(dir, benchmark)
 }

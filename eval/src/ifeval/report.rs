@@ -60,15 +60,25 @@ impl Report {
 
     /// Writes `report.json` and `report.md` into `dir`.
     pub fn write(&self, dir: &Path) -> io::Result<()> {
+        self.write_as(dir, "IFEval")
+    }
+
+    /// [`Report::write`] for another benchmark, named in the Markdown title (IFBench).
+    pub fn write_as(&self, dir: &Path, benchmark: &str) -> io::Result<()> {
         let json = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
         fs::write(dir.join("report.json"), json + "\n")?;
-        fs::write(dir.join("report.md"), self.to_markdown())
+        fs::write(dir.join("report.md"), self.markdown(benchmark))
     }
 
     pub fn to_markdown(&self) -> String {
+        self.markdown("IFEval")
+    }
+
+    /// The Markdown report, titled "<benchmark> results".
+    pub fn markdown(&self, benchmark: &str) -> String {
         let pct = |x: f64| format!("{:.2}%", 100.0 * x);
         let mut md =
-            String::from("# IFEval results\n\n| metric | accuracy | followed |\n|---|---:|---:|\n");
+            format!("# {benchmark} results\n\n| metric | accuracy | followed |\n|---|---:|---:|\n");
         for (name, acc) in self.counts.headline() {
             let _ = writeln!(
                 md,

@@ -111,7 +111,16 @@ pub fn checkers(input: &InputExample) -> Result<Vec<Box<dyn Checker>>, ScoreErro
 
 /// Scores one prompt's instructions against its response.
 pub fn score_prompt(input: &InputExample, response: &str) -> Result<PromptResult, ScoreError> {
-    let checkers = checkers(input)?;
+    Ok(score_checkers(input, response, &checkers(input)?))
+}
+
+/// The strict and loose verdicts of a prompt's built checkers (IFBench
+/// builds its own and scores them the same way).
+pub fn score_checkers(
+    input: &InputExample,
+    response: &str,
+    checkers: &[Box<dyn Checker>],
+) -> PromptResult {
     let variants = loose_variants(response);
     let mut result = PromptResult {
         key: input.key,
@@ -130,7 +139,7 @@ pub fn score_prompt(input: &InputExample, response: &str) -> Result<PromptResult
             .loose
             .push(strict || variants[1..].iter().any(|v| follows(checker.as_ref(), v)));
     }
-    Ok(result)
+    result
 }
 
 /// The verdicts for every prompt that has a response.
@@ -148,11 +157,20 @@ pub fn evaluate(
     inputs: &[InputExample],
     responses: &[ResponseExample],
 ) -> Result<Evaluation, ScoreError> {
+    evaluate_with(inputs, responses, score_prompt)
+}
+
+/// [`evaluate`] with another benchmark's scoring of one prompt (IFBench).
+pub fn evaluate_with<E>(
+    inputs: &[InputExample],
+    responses: &[ResponseExample],
+    mut score: impl FnMut(&InputExample, &str) -> Result<PromptResult, E>,
+) -> Result<Evaluation, E> {
     let matching = match_responses(inputs, responses);
     let results = matching
         .pairs
         .iter()
-        .map(|(input, response)| score_prompt(input, response))
+        .map(|(input, response)| score(input, response))
         .collect::<Result<_, _>>()?;
     Ok(Evaluation {
         results,

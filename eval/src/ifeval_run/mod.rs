@@ -17,7 +17,8 @@ use model::generate::{GenerationConfig, generate_batch};
 use model::{Gemma3, GemmaTokenizer};
 use serde_json::{Map, Value, json};
 
-use crate::ifeval::{self, InputExample, Report, io::python_json};
+use crate::benchmark::Benchmark;
+use crate::ifeval::{InputExample, Report, io::python_json};
 use crate::progress;
 use crate::run_dir::{self, JsonlLog};
 pub use prompt::{ChatTemplate, prompt_ids};
@@ -181,13 +182,14 @@ fn open_responses(
     Ok((log, done))
 }
 
-/// Generates what is missing, scores every input, and writes Google's
-/// `eval_results_{strict,loose}.jsonl` plus `report.json` and `report.md` into the output
-/// folder. `metadata` (model, backend, …) goes into the report with the generation settings
-/// and this invocation's pace added.
+/// Generates what is missing, scores every input with `benchmark`'s checkers, and writes
+/// Google's `eval_results_{strict,loose}.jsonl` plus `report.json` and `report.md` into the
+/// output folder. `metadata` (model, backend, …) goes into the report with the generation
+/// settings and this invocation's pace added.
 pub fn run(
     model: &Gemma3,
     tokenizer: &GemmaTokenizer,
+    benchmark: &Benchmark,
     inputs: &[InputExample],
     cfg: &IfevalRunConfig,
     folder: ResponsesFolder,
@@ -200,7 +202,8 @@ pub fn run(
         .iter()
         .map(ResponseRecord::response_example)
         .collect();
-    let evaluation = ifeval::evaluate(inputs, &responses)?;
+    let evaluation = benchmark.evaluate(inputs, &responses)?;
+    metadata.insert("benchmark".into(), benchmark.name().into());
     metadata.insert(
         "generation".into(),
         json!({
@@ -234,7 +237,8 @@ pub fn run(
             .into(),
     );
     let report = Report::new(&evaluation, Value::Object(metadata));
-    ifeval::write_results(&cfg.output_dir, &evaluation, &report)
+    benchmark
+        .write_results(&cfg.output_dir, &evaluation, &report)
         .with_context(|| format!("writing results to {}", cfg.output_dir.display()))?;
     Ok((report, summary))
 }

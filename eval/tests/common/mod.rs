@@ -17,6 +17,22 @@ pub fn ifeval_file(name: &str) -> PathBuf {
     path
 }
 
+/// `<data-dir>/data/ifbench/<name>`, which must exist.
+pub fn ifbench_file(name: &str) -> PathBuf {
+    let path = eval::ifbench::ifbench_dir(&data_dir()).join(name);
+    assert!(
+        path.exists(),
+        "missing IFBench data file {} (set GEMMA_DATA_DIR)",
+        path.display()
+    );
+    path
+}
+
+/// The IFBench scorer with the NLTK data of the data directory.
+pub fn ifbench_scorer() -> eval::ifbench::Scorer {
+    eval::ifbench::Scorer::new(&data_dir()).expect("IFBench NLTK data (set GEMMA_DATA_DIR)")
+}
+
 pub const GPT4_INPUTS: &str = "input_data_gpt4_20231107_145030.jsonl";
 pub const GPT4_RESPONSES: &str = "input_response_data_gpt4_20231107_145030.jsonl";
 
@@ -48,6 +64,6 @@ pub fn ids(v: &serde_json::Value) -> Vec<u32> {
 /// The tokenizer beside the real model (the caller has checked the model exists).
 pub fn tokenizer(model: &Path) -> model::GemmaTokenizer {
     let path =
-        model::paths::resolve_tokenizer(model, None).expect("tokenizer.json beside the model");
+        gemma::paths::resolve_tokenizer(model, None).expect("tokenizer.json beside the model");
     model::GemmaTokenizer::from_file(&path).unwrap()
 }

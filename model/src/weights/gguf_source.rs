@@ -18,10 +18,6 @@ impl GgufSource {
         let config = Gemma3Config::from_gguf(&file)?;
         Ok(Self { file, config })
     }
-
-    pub fn file(&self) -> &GgufFile {
-        &self.file
-    }
 }
 
 /// The llama.cpp name of an HF tensor, and whether it is an RMSNorm weight (stored as `1 + w`).

@@ -7,7 +7,7 @@
 use anyhow::{Context, anyhow, bail};
 use burn::module::{LoraAdapter, Module, Param, Reparameterizer};
 use burn::prelude::*;
-use safetensors::{Dtype, SafeTensors};
+use safetensors::SafeTensors;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -81,13 +81,15 @@ fn read_scale(path: &Path) -> anyhow::Result<f64> {
 }
 
 /// A and B (PEFT layout, f32) per Burn weight path `layers.N.<module>.weight`.
-type Factors = BTreeMap<String, [(Vec<usize>, Vec<f32>); 2]>;
+/// A tensor read from the file: `(shape, row-major values)`.
+type HostTensor = (Vec<usize>, Vec<f32>);
+type Factors = BTreeMap<String, [HostTensor; 2]>;
 
 fn read_factors(path: &Path) -> anyhow::Result<Factors> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let st = SafeTensors::deserialize(&bytes)
         .with_context(|| format!("{}: not a valid safetensors file", path.display()))?;
-    let mut halves: BTreeMap<String, [Option<(Vec<usize>, Vec<f32>)>; 2]> = BTreeMap::new();
+    let mut halves: BTreeMap<String, [Option<HostTensor>; 2]> = BTreeMap::new();
     for (name, view) in st.tensors() {
         let parsed = name.find("layers.").and_then(|start| {
             let rest = &name[start..];
@@ -97,22 +99,7 @@ fn read_factors(path: &Path) -> anyhow::Result<Factors> {
         });
         let (module, which) =
             parsed.ok_or_else(|| anyhow!("{}: unexpected tensor {name}", path.display()))?;
-        let data = view.data();
-        let values = match view.dtype() {
-            Dtype::F32 => data
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::BF16 => data
-                .chunks_exact(2)
-                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::F16 => data
-                .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            other => bail!("{}: tensor {name} has dtype {other:?}", path.display()),
-        };
+        let values = super::safetensors_source::to_f32(&view, path, &name)?;
         halves.entry(format!("{module}.weight")).or_default()[which] =
             Some((view.shape().to_vec(), values));
     }

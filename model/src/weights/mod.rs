@@ -18,10 +18,7 @@ use burn::prelude::*;
 use burn::tensor::DType;
 use std::path::Path;
 
-use crate::attention::Attention;
 use crate::config::Gemma3Config;
-use crate::decoder_layer::DecoderLayer;
-use crate::feed_forward::FeedForward;
 use crate::gemma3::Gemma3;
 use crate::rms_norm::RmsNorm;
 use crate::tied_embedding::TiedEmbedding;
@@ -61,21 +58,17 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
         return burnpack::load(&bpk, device, dtype);
     }
     let src = open(path)?;
-    build(src.config(), Some(src.as_ref()), device, dtype)
+    let mut model = src.config().init(device, dtype);
+    fill(&mut model, src.as_ref())?;
+    Ok(model)
 }
 
-/// Assembles the model with weights from `src`, checking every tensor's shape against the
-/// config; with no source the parameters are left uninitialised, for a store to fill.
-pub fn build(
-    cfg: &Gemma3Config,
-    src: Option<&dyn WeightSource>,
-    device: &Device,
-    dtype: DType,
-) -> anyhow::Result<Gemma3> {
-    let opts = (device, dtype);
-    let (d, hd, ff) = (cfg.hidden_size, cfg.head_dim, cfg.intermediate_size);
-    let get = |name: &str, shape: &[usize]| -> anyhow::Result<Option<Vec<f32>>> {
-        let Some(src) = src else { return Ok(None) };
+/// Sets every parameter of `model` (as [`Gemma3Config::init`] made it) from `src`, checking each
+/// tensor's shape against the parameter's.
+pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
+    let device = model.device();
+    let opts = (&device, model.dtype());
+    let get = |name: &str, shape: &[usize]| -> anyhow::Result<Vec<f32>> {
         let (got, values) = src.load(name)?;
         if got != shape {
             bail!(
@@ -83,63 +76,52 @@ pub fn build(
                 src.path().display()
             );
         }
-        Ok(Some(values))
+        Ok(values)
     };
-    let norm = |name: &str, n: usize| -> anyhow::Result<RmsNorm> {
-        let w = match get(name, &[n])? {
-            Some(v) => Tensor::from_data(TensorData::new(v, [n]), opts),
-            None => Tensor::empty([n], opts),
-        };
-        Ok(RmsNorm::new(w, cfg.rms_norm_eps))
+    let norm = |norm: &mut RmsNorm, name: &str| -> anyhow::Result<()> {
+        let n = norm.weight.dims()[0];
+        norm.weight = Param::from_tensor(Tensor::from_data(
+            TensorData::new(get(name, &[n])?, [n]),
+            opts,
+        ));
+        Ok(())
     };
     // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
-    let linear = |name: &str, out: usize, inp: usize| -> anyhow::Result<Linear> {
-        let w = match get(name, &[out, inp])? {
-            Some(v) => Tensor::from_data(
-                TensorData::new(crate::host::transpose(&v, out, inp), [inp, out]),
-                opts,
-            ),
-            None => Tensor::empty([inp, out], opts),
-        };
-        Ok(Linear {
-            weight: Param::from_tensor(w),
-            bias: None,
-        })
+    let linear = |linear: &mut Linear, name: &str| -> anyhow::Result<()> {
+        let [inp, out] = linear.weight.dims();
+        let values = crate::host::transpose(&get(name, &[out, inp])?, out, inp);
+        linear.weight =
+            Param::from_tensor(Tensor::from_data(TensorData::new(values, [inp, out]), opts));
+        Ok(())
     };
-
-    let embed_tokens = match get("model.embed_tokens.weight", &[cfg.vocab_size, d])? {
-        Some(v) => TiedEmbedding::from_values(&v, cfg.vocab_size, d, opts),
-        None => TiedEmbedding::empty(cfg.vocab_size, d, opts),
-    };
-    let layers = (0..cfg.num_layers)
-        .map(|i| -> anyhow::Result<DecoderLayer> {
-            let p = |s: &str| format!("model.layers.{i}.{s}.weight");
-            Ok(DecoderLayer {
-                input_layernorm: norm(&p("input_layernorm"), d)?,
-                self_attn: Attention {
-                    q_proj: linear(&p("self_attn.q_proj"), cfg.num_heads * hd, d)?,
-                    k_proj: linear(&p("self_attn.k_proj"), cfg.num_kv_heads * hd, d)?,
-                    v_proj: linear(&p("self_attn.v_proj"), cfg.num_kv_heads * hd, d)?,
-                    o_proj: linear(&p("self_attn.o_proj"), d, cfg.num_heads * hd)?,
-                    q_norm: norm(&p("self_attn.q_norm"), hd)?,
-                    k_norm: norm(&p("self_attn.k_norm"), hd)?,
-                    num_heads: cfg.num_heads,
-                    num_kv_heads: cfg.num_kv_heads,
-                    head_dim: hd,
-                    scale: cfg.query_pre_attn_scalar.powf(-0.5),
-                    softcap: cfg.attn_logit_softcapping,
-                },
-                post_attention_layernorm: norm(&p("post_attention_layernorm"), d)?,
-                pre_feedforward_layernorm: norm(&p("pre_feedforward_layernorm"), d)?,
-                mlp: FeedForward {
-                    gate_proj: linear(&p("mlp.gate_proj"), ff, d)?,
-                    up_proj: linear(&p("mlp.up_proj"), ff, d)?,
-                    down_proj: linear(&p("mlp.down_proj"), d, ff)?,
-                },
-                post_feedforward_layernorm: norm(&p("post_feedforward_layernorm"), d)?,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let final_norm = norm("model.norm.weight", d)?;
-    Ok(Gemma3::new(cfg.clone(), embed_tokens, layers, final_norm))
+    let (vocab, d) = (model.config.vocab_size, model.config.hidden_size);
+    let table = get("model.embed_tokens.weight", &[vocab, d])?;
+    model.embed_tokens = TiedEmbedding::from_values(&table, vocab, d, opts);
+    for (i, layer) in model.layers.iter_mut().enumerate() {
+        let p = |s: &str| format!("model.layers.{i}.{s}.weight");
+        let (a, f) = (&mut layer.self_attn, &mut layer.mlp);
+        norm(&mut layer.input_layernorm, &p("input_layernorm"))?;
+        linear(&mut a.q_proj, &p("self_attn.q_proj"))?;
+        linear(&mut a.k_proj, &p("self_attn.k_proj"))?;
+        linear(&mut a.v_proj, &p("self_attn.v_proj"))?;
+        linear(&mut a.o_proj, &p("self_attn.o_proj"))?;
+        norm(&mut a.q_norm, &p("self_attn.q_norm"))?;
+        norm(&mut a.k_norm, &p("self_attn.k_norm"))?;
+        norm(
+            &mut layer.post_attention_layernorm,
+            &p("post_attention_layernorm"),
+        )?;
+        norm(
+            &mut layer.pre_feedforward_layernorm,
+            &p("pre_feedforward_layernorm"),
+        )?;
+        linear(&mut f.gate_proj, &p("mlp.gate_proj"))?;
+        linear(&mut f.up_proj, &p("mlp.up_proj"))?;
+        linear(&mut f.down_proj, &p("mlp.down_proj"))?;
+        norm(
+            &mut layer.post_feedforward_layernorm,
+            &p("post_feedforward_layernorm"),
+        )?;
+    }
+    norm(&mut model.norm, "model.norm.weight")
 }

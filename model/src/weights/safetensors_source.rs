@@ -2,6 +2,7 @@
 
 use anyhow::{Context, bail};
 use memmap2::Mmap;
+use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::fs::File;
@@ -85,25 +86,29 @@ impl WeightSource for SafetensorsSource {
         let (file, mmap) = &self.files[i];
         let st = SafeTensors::deserialize(mmap)?;
         let view = st.tensor(name)?;
-        let bytes = view.data();
-        let values = match view.dtype() {
-            Dtype::F32 => bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::BF16 => bytes
-                .chunks_exact(2)
-                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::F16 => bytes
-                .chunks_exact(2)
-                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            other => bail!(
-                "{}: tensor {name} has dtype {other:?}; expected F32, BF16 or F16",
-                file.display()
-            ),
-        };
-        Ok((view.shape().to_vec(), values))
+        Ok((view.shape().to_vec(), to_f32(&view, file, name)?))
     }
+}
+
+/// A tensor's values as f32, from an F32, BF16 or F16 safetensors view.
+pub(crate) fn to_f32(view: &TensorView, file: &Path, name: &str) -> anyhow::Result<Vec<f32>> {
+    let bytes = view.data();
+    Ok(match view.dtype() {
+        Dtype::F32 => bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::BF16 => bytes
+            .chunks_exact(2)
+            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::F16 => bytes
+            .chunks_exact(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        other => bail!(
+            "{}: tensor {name} has dtype {other:?}; expected F32, BF16 or F16",
+            file.display()
+        ),
+    })
 }

@@ -3,7 +3,8 @@
 
 use burn::prelude::*;
 use burn::tensor::DType;
-use model::{BackendKind, Gemma3, host, paths};
+use gemma::paths;
+use model::{BackendKind, Gemma3, host};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 use anyhow::Context;
 use clap::Args;
-use model::cli::ModelArgs;
+use gemma::args::ModelArgs;
 use std::path::PathBuf;
 
 /// `--adapter` (in the model options) names the LoRA folder to merge.

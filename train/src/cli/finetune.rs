@@ -1,16 +1,17 @@
 use anyhow::Context;
 use burn::module::Module;
 use clap::{Args, ValueEnum};
-use model::cli::ModelArgs;
+use gemma::args::ModelArgs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use train::data::{Record, encode, jsonl, split};
+use eval::records;
+use train::data::{Record, encode, split};
 use train::lora::{LoraConfig, Target};
 use train::method::Method;
 use train::trainer::{self, RunOptions, TrainConfig};
 
-use train::task::command::{TaskOptions, compare};
+use eval::extraction::command::{TaskOptions, compare};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum MethodKind {
@@ -112,14 +113,14 @@ pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
     // The data is read and tokenized before the model loads: a bad line fails at once.
     let files = a.model.resolve()?;
     let (train_records, valid_records): (Vec<Record>, Vec<Record>) = match &a.valid {
-        Some(v) => (jsonl::read(&a.train)?, jsonl::read(v)?),
-        None => split::split(jsonl::read(&a.train)?, a.val_fraction, a.seed)?,
+        Some(v) => (records::read(&a.train)?, records::read(v)?),
+        None => split::split(records::read(&a.train)?, a.val_fraction, a.seed)?,
     };
     let (train_set, dropped_t) = encode::encode_all(&train_records, &files.tokenizer, a.max_len)
         .context("tokenizing the training set")?;
     let (valid_set, dropped_v) = encode::encode_all(&valid_records, &files.tokenizer, a.max_len)
         .context("tokenizing the validation set")?;
-    let task_records = a.task_test.as_ref().map(|p| jsonl::read(p)).transpose()?;
+    let task_records = a.task_test.as_ref().map(|p| records::read(p)).transpose()?;
     let loaded = a.model.load_files(files)?;
     println!(
         "loaded {} ({}, {}) in {:.1} s",

@@ -17,7 +17,7 @@ pub struct GenDataArgs {
 }
 
 pub fn run(a: GenDataArgs) -> anyhow::Result<()> {
-    train::task::generate::write_splits(&a.out, a.seed, a.n_train, a.n_val, a.n_test)?;
+    eval::extraction::generate::write_splits(&a.out, a.seed, a.n_train, a.n_val, a.n_test)?;
     println!(
         "wrote {} train, {} valid, {} test examples to {}",
         a.n_train,

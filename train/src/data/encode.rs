@@ -9,7 +9,7 @@ use anyhow::ensure;
 use model::chat_template::{self, Message};
 use model::tokenizer::{BOS_ID, EOS_ID, GemmaTokenizer};
 
-use super::jsonl::{Record, is_model};
+use eval::records::{Record, is_model};
 
 /// One training sequence: `targets[i]` says whether `ids[i]` is predicted with loss.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,10 +2,9 @@
 
 pub mod batch;
 pub mod encode;
-pub mod jsonl;
 pub mod order;
 pub mod split;
 
 pub use batch::Batch;
 pub use encode::Example;
-pub use jsonl::Record;
+pub use eval::records::Record;

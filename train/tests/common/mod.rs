@@ -16,7 +16,7 @@ pub fn device() -> Device {
 }
 
 pub fn tiny_path() -> PathBuf {
-    model::paths::data_dir().join("fixtures/tiny-gemma3")
+    gemma::paths::data_dir().join("fixtures/tiny-gemma3")
 }
 
 /// The tiny random Gemma 3 (vocab 256), on the plain or the autodiff flex device.

@@ -53,4 +53,4 @@ macro_rules! no_kwargs {
         }
     )*};
 }
-use no_kwargs;
+pub(crate) use no_kwargs;

@@ -17,10 +17,15 @@ use regex::Regex;
 /// marks, decimal digits, connector punctuation) is Rust's `\w`, so "don't"
 /// is two words and "नमस्ते" one.
 pub fn count_words(text: &str) -> usize {
+    words(text).count()
+}
+
+/// The tokens of that tokenizer (IFBench's stop-word count reads them).
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
     static WORD: OnceLock<Regex> = OnceLock::new();
     WORD.get_or_init(|| Regex::new(r"\w+").expect("valid pattern"))
         .find_iter(text)
-        .count()
+        .map(|m| m.as_str())
 }
 
 /// `instructions_util.count_sentences`: the number of English Punkt sentences.

@@ -1,4 +1,4 @@
-//! Training records, one JSON object per line, in either of two shapes:
+//! Examples for training and for task evaluation, one JSON object per line, in either of two shapes:
 //! chat `{"messages": [{"role": "system"|"user"|"model"|"assistant", "content": "…"}, …]}` or
 //! `{"prompt": "…", "completion": "…"}`. Every error names the file and the line.
 
@@ -29,7 +29,7 @@ impl Record {
     }
 }
 
-pub(crate) fn is_model(role: &str) -> bool {
+pub fn is_model(role: &str) -> bool {
     role == "model" || role == "assistant"
 }
 

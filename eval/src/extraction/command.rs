@@ -3,14 +3,14 @@
 
 use anyhow::Context;
 use clap::Args;
+use gemma::args::ModelArgs;
 use model::Gemma3;
-use model::cli::ModelArgs;
 use model::tokenizer::GemmaTokenizer;
 use std::path::{Path, PathBuf};
 
-use crate::data::{Record, jsonl};
-use crate::task::evaluate::{self, Evaluation};
-use crate::task::score::Report;
+use super::evaluate::{self, Evaluation};
+use super::score::Report;
+use crate::records::{self, Record};
 
 /// How the extraction task is run.
 #[derive(Args, Clone)]
@@ -45,7 +45,7 @@ pub struct EvalTaskArgs {
 }
 
 pub fn run(a: EvalTaskArgs) -> anyhow::Result<()> {
-    let records = jsonl::read(&a.data)?;
+    let records = records::read(&a.data)?;
     let base = ModelArgs {
         adapter: None,
         ..a.model.clone()

@@ -5,10 +5,10 @@ use burn::module::Module;
 use serde::Serialize;
 use std::time::Instant;
 
-use crate::gemma3::Gemma3;
-use crate::generate::{GenerationConfig, generate_batch};
-use crate::host;
-use crate::tokenizer::GemmaTokenizer;
+use model::gemma3::Gemma3;
+use model::generate::{GenerationConfig, generate_batch};
+use model::host;
+use model::tokenizer::GemmaTokenizer;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchConfig {

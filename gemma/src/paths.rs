@@ -9,26 +9,33 @@ pub const GGUF_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
 pub const FETCH_COMMAND: &str = "scripts/fetch-model.sh";
 
-/// Workspace root (the folder holding the top-level Cargo.toml).
+/// The environment variable that overrides the data directory.
+pub const DATA_DIR_ENV: &str = "GEMMA_DATA_DIR";
+
+/// Workspace root (the folder holding the top-level Cargo.toml), where the scripts and the fetch
+/// cache live.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("model crate sits in the workspace")
+        .expect("the gemma crate sits in the workspace")
         .to_path_buf()
+}
+
+/// `$NAME` when set and not empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The model cache: `$GEMMA_CACHE_DIR`, else `<workspace>/.cache/models`.
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("GEMMA_CACHE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".cache/models"))
+    env_path("GEMMA_CACHE_DIR").unwrap_or_else(|| workspace_root().join(".cache/models"))
 }
 
 /// The shared data folder: `$GEMMA_DATA_DIR`, else `<workspace>/../shared`.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("GEMMA_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared"))
+    env_path(DATA_DIR_ENV).unwrap_or_else(|| workspace_root().join("../shared"))
 }
 
 /// Resolve the model path from an explicit flag, `$GEMMA_MODEL`, or the cache.
@@ -36,7 +43,7 @@ pub fn data_dir() -> PathBuf {
 pub fn resolve_model(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = explicit
         .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("GEMMA_MODEL").map(PathBuf::from))
+        .or_else(|| env_path("GEMMA_MODEL"))
         .unwrap_or_else(|| cache_dir().join(GGUF_FILE));
     if path.exists() {
         Ok(path)
@@ -57,7 +64,7 @@ pub fn resolve_or_fetch_model(explicit: Option<&Path>) -> anyhow::Result<PathBuf
         Err(e) => e,
     };
     let script = workspace_root().join(FETCH_COMMAND);
-    if explicit.is_some() || std::env::var_os("GEMMA_MODEL").is_some() || !script.is_file() {
+    if explicit.is_some() || env_path("GEMMA_MODEL").is_some() || !script.is_file() {
         return Err(missing);
     }
     eprintln!("{missing}\nfetching it: {}", script.display());

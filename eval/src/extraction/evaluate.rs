@@ -9,8 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::score::{Report, Scored, first_json_object, score};
-use crate::data::Record;
-use crate::data::jsonl::is_model;
+use crate::records::{Record, is_model};
 
 /// A test question: the prompt's ids and the reference object.
 pub struct Item {

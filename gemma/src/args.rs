@@ -2,15 +2,17 @@
 
 use anyhow::Context;
 use burn::prelude::*;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::backend::BackendKind;
-use crate::dtype::ModelDtype;
-use crate::gemma3::Gemma3;
-use crate::packed::PackedFormat;
+use model::backend::BackendKind;
+use model::dtype::ModelDtype;
+use model::gemma3::Gemma3;
+use model::packed::PackedFormat;
+use model::tokenizer::GemmaTokenizer;
+
 use crate::paths;
-use crate::tokenizer::GemmaTokenizer;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
@@ -21,10 +23,10 @@ pub struct ModelArgs {
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
     /// Backend to run on (each is a cargo feature).
-    #[arg(long, default_value_t = BackendKind::default_kind())]
+    #[arg(long, default_value_t = BackendKind::default_kind(), value_parser = one_of(BackendKind::ALL, BackendKind::name))]
     pub backend: BackendKind,
     /// Float type of weights and activations.
-    #[arg(long, value_enum, default_value_t = ModelDtype::F32)]
+    #[arg(long, default_value_t = ModelDtype::F32, value_parser = one_of(ModelDtype::ALL, ModelDtype::name))]
     pub dtype: ModelDtype,
     /// Keep the projections and the LM head packed (int8 or int4 blocks of 32) and multiply
     /// with the packed CPU kernels: faster decode, less memory, slightly different numbers.
@@ -33,6 +35,18 @@ pub struct ModelArgs {
     /// A LoRA adapter folder (PEFT layout, as `train` writes it) merged into the model at load.
     #[arg(long)]
     pub adapter: Option<PathBuf>,
+}
+
+/// A clap parser that accepts the names of `all` (and lists them in `--help`).
+fn one_of<T: Copy + Send + Sync + 'static, const N: usize>(
+    all: [T; N],
+    name: fn(T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.map(name)).map(move |s| {
+        *all.iter()
+            .find(|v| name(**v) == s)
+            .expect("clap checked the name")
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -101,9 +115,9 @@ impl ModelArgs {
         } = files;
         let device = self.backend.device()?;
         let start = Instant::now();
-        let mut model = crate::weights::load_model(&model_path, &device, self.dtype.burn())?;
+        let mut model = model::weights::load_model(&model_path, &device, self.dtype.burn())?;
         if let Some(dir) = &self.adapter {
-            model = crate::weights::lora_adapter::load_adapter(model, dir)?;
+            model = model::weights::lora_adapter::load_adapter(model, dir)?;
         }
         if let Some(p) = self.packed {
             model = model.into_packed(p.format(), true)?;

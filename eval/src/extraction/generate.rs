@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::words::*;
-use crate::data::Record;
+use crate::records::Record;
 
 pub const INSTRUCTION: &str =
     "Extract name, company, email, phone, city as JSON (null if missing).";

@@ -5,7 +5,7 @@
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -16,10 +16,6 @@ pub struct LlamaCppReport {
     pub ttft_ms: f64,
     pub decode_tok_s: f64,
     pub peak_rss_bytes: usize,
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Runs llama.cpp's side; `Ok(Err(note))` when llama-cpp-python is not installed.
@@ -34,7 +30,7 @@ pub fn run(
     if gguf.extension().is_none_or(|e| e != "gguf") {
         bail!("--vs-llama-cpp needs a .gguf model, got {}", gguf.display());
     }
-    let root = workspace();
+    let root = crate::paths::workspace_root();
     let script = root.join("scripts/llama_cpp_bench.py");
     // scripts/install-llama-cpp.sh installs into .cache; an installed package elsewhere works too.
     let mut pythonpath = root.join(".cache/llama-cpp-python").into_os_string();

@@ -1,0 +1,70 @@
+//! `gemma`: run Gemma 3 from the command line. One file per command.
+
+mod backends;
+mod bench;
+mod chat;
+mod convert;
+mod generate;
+mod inspect;
+mod logits;
+
+use clap::{Parser, Subcommand};
+use gemma::args::{Loaded, ModelArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "gemma",
+    version,
+    about = "Gemma 3 in Burn: generate, chat, logits, backends, convert, bench, inspect"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Generate a continuation, streamed, then print prefill and decode speed.
+    Generate(generate::Args),
+    /// Chat interactively (one line per user turn; an empty line or EOF ends).
+    Chat(chat::Args),
+    /// Print the input ids and the top-k logits at the last position.
+    Logits(logits::Args),
+    /// List the compiled backends and probe each (device, dtypes, a test matmul).
+    Backends(backends::Args),
+    /// Convert a model (GGUF or HF checkpoint) to HF-layout safetensors or Burn's burnpack.
+    Convert(convert::Args),
+    /// Measure prefill, decode, batched decode, time to first token and memory on fixed prompts.
+    Bench(bench::Args),
+    /// Print a GGUF file's metadata and tensor table.
+    Inspect(inspect::Args),
+}
+
+fn main() {
+    let result = match Cli::parse().cmd {
+        Cmd::Generate(args) => generate::run(args),
+        Cmd::Chat(args) => chat::run(args),
+        Cmd::Logits(args) => logits::run(args),
+        Cmd::Backends(args) => backends::run(args),
+        Cmd::Convert(args) => convert::run(args),
+        Cmd::Bench(args) => bench::run(args),
+        Cmd::Inspect(args) => inspect::run(args),
+    };
+    // The error chain on one line, without the backtrace `RUST_BACKTRACE` would add.
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Loads the model, saying from where and how fast.
+fn load(args: &ModelArgs) -> anyhow::Result<Loaded> {
+    let loaded = args.load()?;
+    eprintln!(
+        "loaded {} on {} in {:.1}s",
+        loaded.model_path.display(),
+        loaded.backend,
+        loaded.load_secs
+    );
+    Ok(loaded)
+}

@@ -1,0 +1,2 @@
+// Empty: it exists so that cargo resolves the [build-dependencies] in Cargo.toml.
+fn main() {}

@@ -51,7 +51,7 @@ impl Benchmark {
     pub fn default_input(&self, data_dir: &Path) -> PathBuf {
         match self {
             Self::Ifeval => data_dir::ifeval_input_data(data_dir),
-            Self::Ifbench(_) => ifbench::input_data(data_dir),
+            Self::Ifbench(_) => data_dir::ifbench_input_data(data_dir),
         }
     }
 

@@ -20,3 +20,18 @@ pub fn ifeval_input_data(data_dir: &Path) -> PathBuf {
 pub fn wikitext2_test(data_dir: &Path) -> PathBuf {
     data_dir.join("data/wikitext-2/wiki.test.raw")
 }
+
+/// The IFBench files: `<data-dir>/data/ifbench`.
+pub fn ifbench_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("data/ifbench")
+}
+
+/// The IFBench test set: `<data-dir>/data/ifbench/IFBench_test.jsonl`.
+pub fn ifbench_input_data(data_dir: &Path) -> PathBuf {
+    ifbench_dir(data_dir).join("IFBench_test.jsonl")
+}
+
+/// The NLTK data the IFBench reference reads: `<data-dir>/data/ifbench/nltk_data`.
+pub fn nltk_data(data_dir: &Path) -> PathBuf {
+    ifbench_dir(data_dir).join("nltk_data")
+}

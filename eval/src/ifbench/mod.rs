@@ -14,26 +14,11 @@ pub mod registry;
 pub mod scoring;
 pub mod text;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::ifeval::{Evaluation, Report};
 
 pub use scoring::{ScoreError, Scorer};
-
-/// The IFBench files: `<data-dir>/data/ifbench`.
-pub fn ifbench_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("data/ifbench")
-}
-
-/// The test set: `<data-dir>/data/ifbench/IFBench_test.jsonl`.
-pub fn input_data(data_dir: &Path) -> PathBuf {
-    ifbench_dir(data_dir).join("IFBench_test.jsonl")
-}
-
-/// The NLTK resources: `<data-dir>/data/ifbench/nltk_data`.
-pub fn nltk_data(data_dir: &Path) -> PathBuf {
-    ifbench_dir(data_dir).join("nltk_data")
-}
 
 /// Writes `eval_results_strict.jsonl`, `eval_results_loose.jsonl`,
 /// `report.json` and `report.md` into `dir`, as for IFEval.

@@ -39,7 +39,7 @@ impl Scorer {
     /// Loads the NLTK data from `<data-dir>/data/ifbench/nltk_data`.
     pub fn new(data_dir: &Path) -> Result<Self, NltkError> {
         Ok(Scorer {
-            nltk: Arc::new(Nltk::load(&super::nltk_data(data_dir))?),
+            nltk: Arc::new(Nltk::load(&crate::data_dir::nltk_data(data_dir))?),
         })
     }
 

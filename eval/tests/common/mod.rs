@@ -19,7 +19,7 @@ pub fn ifeval_file(name: &str) -> PathBuf {
 
 /// `<data-dir>/data/ifbench/<name>`, which must exist.
 pub fn ifbench_file(name: &str) -> PathBuf {
-    let path = eval::ifbench::ifbench_dir(&data_dir()).join(name);
+    let path = eval::data_dir::ifbench_dir(&data_dir()).join(name);
     assert!(
         path.exists(),
         "missing IFBench data file {} (set GEMMA_DATA_DIR)",

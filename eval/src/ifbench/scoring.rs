@@ -12,23 +12,8 @@ use super::text::random::PyRandom;
 use crate::ifeval::scoring::{evaluate_with, score_checkers};
 use crate::ifeval::{Evaluation, InputExample, PromptResult, ResponseExample};
 
-/// A prompt whose instructions cannot be checked.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ScoreError {
-    #[error("prompt key {key}, instruction_id_list[{index}] {instruction:?}: {error}")]
-    Instruction {
-        key: i64,
-        index: usize,
-        instruction: String,
-        error: InstructionError,
-    },
-    #[error("prompt key {key}: {instructions} instructions but {kwargs} kwargs objects")]
-    KwargsCount {
-        key: i64,
-        instructions: usize,
-        kwargs: usize,
-    },
-}
+/// A prompt whose instructions cannot be checked: IFEval's error with IFBench's registry.
+pub type ScoreError = crate::ifeval::ScoreError<InstructionError>;
 
 /// Scores IFBench prompts; holds the NLTK data some checkers read.
 pub struct Scorer {

@@ -7,15 +7,16 @@ use super::matching::{UnmatchedResponse, match_responses};
 use super::registry::{self, InstructionError};
 use super::text::pystr;
 
-/// A prompt whose instructions cannot be checked.
+/// A prompt whose instructions cannot be checked; `E` says why one instruction cannot be
+/// (each benchmark's registry has its own).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ScoreError {
+pub enum ScoreError<E: std::fmt::Display = InstructionError> {
     #[error("prompt key {key}, instruction_id_list[{index}] {instruction:?}: {error}")]
     Instruction {
         key: i64,
         index: usize,
         instruction: String,
-        error: InstructionError,
+        error: E,
     },
     #[error("prompt key {key}: {instructions} instructions but {kwargs} kwargs objects")]
     KwargsCount {

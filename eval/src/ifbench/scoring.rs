@@ -9,7 +9,7 @@ use super::checkers::{Checker, Context};
 use super::registry::{self, InstructionError};
 use super::text::nltk::{Nltk, NltkError};
 use super::text::random::PyRandom;
-use crate::ifeval::scoring::{evaluate_with, score_checkers};
+use crate::ifeval::scoring::{build_checkers, evaluate_with, score_checkers};
 use crate::ifeval::{Evaluation, InputExample, PromptResult, ResponseExample};
 
 /// A prompt whose instructions cannot be checked: IFEval's error with IFBench's registry.
@@ -35,34 +35,14 @@ impl Scorer {
     /// made the golden verdicts (`random.seed(0)` before each scoring call;
     /// the strict and the loose call draw the same values).
     pub fn checkers(&self, input: &InputExample) -> Result<Vec<Box<dyn Checker>>, ScoreError> {
-        if input.kwargs.len() != input.instruction_id_list.len() {
-            return Err(ScoreError::KwargsCount {
-                key: input.key,
-                instructions: input.instruction_id_list.len(),
-                kwargs: input.kwargs.len(),
-            });
-        }
         let mut random = PyRandom::seed_zero();
         let mut context = Context {
             nltk: &self.nltk,
             random: &mut random,
         };
-        input
-            .instruction_id_list
-            .iter()
-            .zip(&input.kwargs)
-            .enumerate()
-            .map(|(index, (id, kwargs))| {
-                registry::checker(id, kwargs, &mut context).map_err(|error| {
-                    ScoreError::Instruction {
-                        key: input.key,
-                        index,
-                        instruction: id.clone(),
-                        error,
-                    }
-                })
-            })
-            .collect()
+        build_checkers(input, |id, kwargs| {
+            registry::checker(id, kwargs, &mut context)
+        })
     }
 
     /// Scores one prompt's instructions against its response.

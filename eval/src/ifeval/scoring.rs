@@ -1,6 +1,8 @@
 //! Strict and loose verdicts, as `evaluation_lib.test_instruction_following_strict`
 //! and `..._loose`.
 
+use serde_json::{Map, Value};
+
 use super::checkers::Checker;
 use super::io::{InputExample, OutputExample, ResponseExample};
 use super::matching::{UnmatchedResponse, match_responses};
@@ -87,6 +89,15 @@ fn follows(checker: &dyn Checker, text: &str) -> bool {
 
 /// The checkers of a prompt's instructions, or why one cannot be built.
 pub fn checkers(input: &InputExample) -> Result<Vec<Box<dyn Checker>>, ScoreError> {
+    build_checkers(input, registry::checker)
+}
+
+/// Checks that every instruction has its kwargs object, then builds each instruction's checker
+/// with `build` (a benchmark's registry), naming the prompt and the list entry that fails.
+pub fn build_checkers<E: std::fmt::Display>(
+    input: &InputExample,
+    mut build: impl FnMut(&str, &Map<String, Value>) -> Result<Box<dyn Checker>, E>,
+) -> Result<Vec<Box<dyn Checker>>, ScoreError<E>> {
     if input.kwargs.len() != input.instruction_id_list.len() {
         return Err(ScoreError::KwargsCount {
             key: input.key,
@@ -100,7 +111,7 @@ pub fn checkers(input: &InputExample) -> Result<Vec<Box<dyn Checker>>, ScoreErro
         .zip(&input.kwargs)
         .enumerate()
         .map(|(index, (id, kwargs))| {
-            registry::checker(id, kwargs).map_err(|error| ScoreError::Instruction {
+            build(id, kwargs).map_err(|error| ScoreError::Instruction {
                 key: input.key,
                 index,
                 instruction: id.clone(),

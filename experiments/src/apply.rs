@@ -12,6 +12,7 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue, ScaleDtype};
+use model::projection::{LM_HEAD, Projection};
 use model::tied_embedding::TiedEmbedding;
 use model::{BackendKind, Gemma3, host};
 
@@ -51,7 +52,7 @@ pub fn simulate(
     host::to_vec(t.quantize_dynamic(scheme).dequantize())
 }
 
-fn simulate_linear(linear: &mut Linear, scheme: &QuantScheme) -> Result<()> {
+fn simulate_projection(linear: &Linear, scheme: &QuantScheme) -> Result<Projection> {
     let w = linear.weight.val();
     let (device, dtype) = (w.device(), w.dtype());
     let [inp, out] = w.dims();
@@ -62,8 +63,10 @@ fn simulate_linear(linear: &mut Linear, scheme: &QuantScheme) -> Result<()> {
         TensorData::new(host::transpose(&values, out, inp), [inp, out]),
         (&device, dtype),
     );
-    linear.weight = Param::from_tensor(q);
-    Ok(())
+    Ok(Projection::Float(Linear {
+        weight: Param::from_tensor(q),
+        bias: None,
+    }))
 }
 
 /// The whole table at once, so a per-tensor scale covers all of it (not each device chunk).
@@ -83,28 +86,14 @@ pub fn quantize(base: &Gemma3, variant: &Variant) -> Result<Gemma3> {
         Execution::Float => {}
         Execution::Simulated => {
             let scheme = scheme(variant.format)?;
-            for (i, l) in model.layers.iter_mut().enumerate() {
-                let (a, f) = (&mut l.self_attn, &mut l.mlp);
-                for linear in [
-                    &mut a.q_proj,
-                    &mut a.k_proj,
-                    &mut a.v_proj,
-                    &mut a.o_proj,
-                    &mut f.gate_proj,
-                    &mut f.up_proj,
-                    &mut f.down_proj,
-                ] {
-                    simulate_linear(linear, &scheme)
-                        .with_context(|| format!("quantizing layer {i}"))?;
-                }
-            }
+            model.map_projections(|_| true, |path, p| simulate_projection(p.float(path)?, &scheme))?;
             if variant.embedding {
                 simulate_embedding(&mut model, &scheme).context("quantizing the embedding")?;
             }
         }
         Execution::Packed => {
             let format = variant.packed_format().context("not a packed format")?;
-            model = model.into_packed(format, variant.embedding)?;
+            model = model.into_packed(format, |path| variant.embedding || path != LM_HEAD)?;
         }
     }
     Ok(model)

@@ -40,9 +40,9 @@ pub struct QuantizationArgs {
     /// Most new tokens per IFEval and IFBench response (lm-eval: 1280).
     #[arg(long, default_value_t = DEFAULT_MAX_NEW_TOKENS)]
     ifeval_max_new_tokens: usize,
-    /// IFEval and IFBench prompts generated together.
-    #[arg(long, default_value_t = 8)]
-    ifeval_batch_size: usize,
+    /// IFEval and IFBench sequences in flight together on the engine.
+    #[arg(long, alias = "ifeval-batch-size", default_value_t = 16)]
+    ifeval_max_seqs: usize,
     /// Prompt length of the prefill speed measurement.
     #[arg(long, default_value_t = 128)]
     prefill_tokens: usize,
@@ -105,7 +105,7 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         ifeval,
         ifbench,
         ifeval_max_new_tokens: args.ifeval_max_new_tokens,
-        ifeval_batch_size: args.ifeval_batch_size,
+        ifeval_max_seqs: args.ifeval_max_seqs,
         prefill_tokens: args.prefill_tokens,
         decode_tokens: args.decode_tokens,
     };
@@ -115,8 +115,8 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         "model": base.model_identity,
         "backend": loaded.backend.name(),
         "ppl": {"file": cfg.text_file.display().to_string(), "n_ctx": cfg.n_ctx, "chunks": cfg.ppl_chunks},
-        "ifeval": {"prompts": cfg.ifeval.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "batch_size": cfg.ifeval_batch_size, "decoding": "greedy"},
-        "ifbench": {"prompts": cfg.ifbench.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "batch_size": cfg.ifeval_batch_size, "decoding": "greedy"},
+        "ifeval": {"prompts": cfg.ifeval.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "max_seqs": cfg.ifeval_max_seqs, "decoding": "greedy"},
+        "ifbench": {"prompts": cfg.ifbench.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "max_seqs": cfg.ifeval_max_seqs, "decoding": "greedy"},
         "speed": {"prefill_tokens": cfg.prefill_tokens, "decode_tokens": cfg.decode_tokens, "batch": 1},
         "machine": crate::report::machine(),
         "software": eval::provenance::software(),

@@ -39,7 +39,7 @@ pub struct StudyConfig {
     pub ifbench: Instructions,
     /// Decoding of both benchmarks (greedy, as lm-eval).
     pub ifeval_max_new_tokens: usize,
-    pub ifeval_batch_size: usize,
+    pub ifeval_max_seqs: usize,
     /// Prefill and decode lengths of the speed measurement (0 decode tokens: skip).
     pub prefill_tokens: usize,
     pub decode_tokens: usize,
@@ -220,7 +220,7 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
         }
         let run_cfg = IfevalRunConfig {
             output_dir: dir.join(set.benchmark.name()),
-            batch_size: cfg.ifeval_batch_size,
+            max_seqs: cfg.ifeval_max_seqs,
             max_new_tokens: cfg.ifeval_max_new_tokens,
             chat_template: ChatTemplate::Auto,
             identity: identity.clone(),

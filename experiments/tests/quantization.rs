@@ -53,7 +53,7 @@ fn small_study_writes_everything_and_orders_kld() {
         ifeval: instructions(BenchmarkKind::Ifeval, 3),
         ifbench: instructions(BenchmarkKind::Ifbench, 2),
         ifeval_max_new_tokens: 24,
-        ifeval_batch_size: 3,
+        ifeval_max_seqs: 3,
         prefill_tokens: 32,
         decode_tokens: 4,
     };

@@ -120,7 +120,7 @@ impl ModelArgs {
             model = model::weights::lora_adapter::load_adapter(model, dir)?;
         }
         if let Some(p) = self.packed {
-            model = model.into_packed(p.format(), true)?;
+            model = model.into_packed(p.format(), |_| true)?;
         }
         Ok(Loaded {
             model,

@@ -67,7 +67,7 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
     let long = fixed_prompt(tok, cfg.prefill_tokens)?;
     let short = fixed_prompt(tok, 16)?;
     let prefill = |ids: &[u32]| -> anyhow::Result<()> {
-        let mut cache = model.new_cache(vec![0]);
+        let mut cache = model.new_cache(1);
         let hidden = model.forward(host::tokens(ids, 1, &device), &mut cache);
         host::to_vec(model.last_logits(hidden)).map(|_| ())
     };
@@ -105,7 +105,7 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
 
 /// Bytes held by the model's parameters, packed copies included.
 pub fn weight_bytes(model: &Gemma3) -> usize {
-    model.num_params() * model.dtype().size() + model.packed.as_ref().map_or(0, |p| p.bytes())
+    model.num_params() * model.dtype().size() + model.packed_bytes()
 }
 
 /// The process's peak resident set (Linux `VmHWM`).

@@ -1,59 +1,59 @@
-//! The additive attention mask: causal, sliding-window and left-padding in one place.
+//! The additive attention mask: causal order and the sliding window, from the positions each
+//! query and each cached slot hold (see [`crate::kv_cache`]).
 
 use burn::prelude::*;
 
-/// Which keys each query may see. Queries occupy slots `q_start..q_start + q_len`, keys
-/// `k_start..k_start + k_len` (see [`crate::KvCache`] for slots).
+/// Which keys each query may see.
 pub struct MaskSpec<'a> {
-    pub pads: &'a [usize],
-    pub q_start: usize,
-    pub q_len: usize,
-    pub k_start: usize,
-    pub k_len: usize,
-    /// `Some(w)`: a query sees the last `w` slots, itself included (HF's sliding window).
+    /// Query positions, `[batch][t]`.
+    pub queries: &'a [Vec<usize>],
+    /// The position each key slot holds, `[batch][n]` (`None`: an empty slot).
+    pub keys: &'a [Vec<Option<usize>>],
+    /// `Some(w)`: a query sees the last `w` positions, itself included (HF's sliding window).
     pub window: Option<usize>,
 }
 
 impl MaskSpec<'_> {
-    fn allowed(&self, pad: usize, q: usize, k: usize) -> bool {
-        // A pad query sees only itself, so its softmax row is never empty.
-        let real_key = k >= pad || k == q;
-        k <= q && real_key && self.window.is_none_or(|w| q - k < w)
+    fn allowed(&self, q: usize, k: Option<usize>) -> bool {
+        k.is_some_and(|k| k <= q && self.window.is_none_or(|w| q - k < w))
     }
 
-    /// `[batch, 1, group * q_len, k_len]` with 0 where allowed and a large negative number
-    /// elsewhere, repeated for the `group` query heads that share a key head; `None` when
-    /// every key is allowed (the common decode step).
+    /// `[batch, 1, group * t, n]` with 0 where allowed and a large negative number elsewhere,
+    /// repeated for the `group` query heads that share a key head; `None` when every key is
+    /// allowed (a decode step of rows with equal lengths).
     pub fn build(&self, group: usize, device: &Device) -> Option<Tensor<4>> {
-        let rows = |pad: usize| {
-            (0..self.q_len).flat_map(move |i| {
-                (0..self.k_len).map(move |j| (pad, self.q_start + i, self.k_start + j))
-            })
+        let pairs = || {
+            self.queries
+                .iter()
+                .zip(self.keys)
+                .flat_map(|(qs, ks)| qs.iter().flat_map(move |&q| ks.iter().map(move |&k| (q, k))))
         };
-        if self
-            .pads
-            .iter()
-            .all(|&pad| rows(pad).all(|(p, q, k)| self.allowed(p, q, k)))
-        {
+        if pairs().all(|(q, k)| self.allowed(q, k)) {
             return None;
         }
-        let mut data = Vec::with_capacity(self.pads.len() * group * self.q_len * self.k_len);
-        for &pad in self.pads {
-            let row: Vec<f32> = rows(pad)
-                .map(|(p, q, k)| {
-                    if self.allowed(p, q, k) {
-                        0.0
-                    } else {
-                        f32::MIN / 2.0
-                    }
+        let (b, t, n) = (self.queries.len(), self.queries[0].len(), self.keys[0].len());
+        let mut data = Vec::with_capacity(b * group * t * n);
+        for (qs, ks) in self.queries.iter().zip(self.keys) {
+            let rows: Vec<f32> = qs
+                .iter()
+                .flat_map(|&q| {
+                    ks.iter().map(move |&k| {
+                        if self.allowed(q, k) {
+                            0.0
+                        } else {
+                            f32::MIN / 2.0
+                        }
+                    })
                 })
                 .collect();
             for _ in 0..group {
-                data.extend_from_slice(&row);
+                data.extend_from_slice(&rows);
             }
         }
-        let shape = [self.pads.len(), 1, group * self.q_len, self.k_len];
-        Some(Tensor::from_data(TensorData::new(data, shape), device))
+        Some(Tensor::from_data(
+            TensorData::new(data, [b, 1, group * t, n]),
+            device,
+        ))
     }
 }
 
@@ -61,41 +61,31 @@ impl MaskSpec<'_> {
 mod tests {
     use super::*;
 
-    fn spec(pads: &[usize], window: Option<usize>) -> MaskSpec<'_> {
-        MaskSpec {
-            pads,
-            q_start: 0,
-            q_len: 6,
-            k_start: 0,
-            k_len: 6,
-            window,
-        }
-    }
-
     #[test]
     fn sliding_window_sees_w_keys_including_itself() {
-        let s = spec(&[0], Some(3));
-        assert!(s.allowed(0, 5, 3) && s.allowed(0, 5, 5));
-        assert!(!s.allowed(0, 5, 2), "4 back is outside a window of 3");
-        assert!(!s.allowed(0, 2, 3), "no future keys");
-    }
-
-    #[test]
-    fn padding_is_hidden_from_real_queries() {
-        let s = spec(&[2], None);
-        assert!(!s.allowed(2, 4, 1));
-        assert!(s.allowed(2, 1, 1), "a pad query sees itself");
-        assert!(s.allowed(2, 4, 2));
-    }
-
-    #[test]
-    fn decode_step_without_padding_needs_no_mask() {
+        let (q, k) = ([vec![5]], [vec![Some(2), Some(3), Some(5), Some(6)]]);
         let s = MaskSpec {
-            pads: &[0, 0],
-            q_start: 7,
-            q_len: 1,
-            k_start: 0,
-            k_len: 8,
+            queries: &q,
+            keys: &k,
+            window: Some(3),
+        };
+        assert!(s.allowed(5, Some(3)) && s.allowed(5, Some(5)));
+        assert!(!s.allowed(5, Some(2)), "3 back is outside a window of 3");
+        assert!(!s.allowed(5, Some(6)), "no future keys");
+        assert!(!s.allowed(5, None), "no empty slots");
+        let mask = s.build(2, &Device::default()).expect("some keys are hidden");
+        assert_eq!(mask.dims(), [1, 1, 2, 4]);
+    }
+
+    #[test]
+    fn decode_step_of_full_rows_needs_no_mask() {
+        let (q, k) = ([vec![2], vec![2]], [
+            vec![Some(0), Some(1), Some(2)],
+            vec![Some(0), Some(1), Some(2)],
+        ]);
+        let s = MaskSpec {
+            queries: &q,
+            keys: &k,
             window: None,
         };
         assert!(s.build(4, &Device::default()).is_none());

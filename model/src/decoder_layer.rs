@@ -4,10 +4,9 @@
 
 use burn::prelude::*;
 
-use crate::attention::{Attention, StepInfo};
+use crate::attention::Attention;
 use crate::feed_forward::FeedForward;
-use crate::kv_cache::LayerKv;
-use crate::packed_inference::PackedLayer;
+use crate::kv_cache::{LayerCache, Step};
 use crate::rms_norm::RmsNorm;
 use crate::rope::RopeTables;
 
@@ -27,23 +26,21 @@ impl DecoderLayer {
         &self,
         x: Tensor<3>,
         rope: &RopeTables,
-        window: Option<usize>,
-        step: &StepInfo,
-        cache: &mut LayerKv,
-        packed: Option<&PackedLayer>,
+        step: &Step,
+        queries: &[Vec<usize>],
+        cache: &mut LayerCache,
     ) -> Tensor<3> {
         let attn = self.self_attn.forward(
             self.input_layernorm.forward(x.clone()),
             rope,
-            window,
             step,
+            queries,
             cache,
-            packed,
         );
         let h = x + self.post_attention_layernorm.forward(attn);
         let ffn = self
             .mlp
-            .forward(self.pre_feedforward_layernorm.forward(h.clone()), packed);
+            .forward(self.pre_feedforward_layernorm.forward(h.clone()));
         h + self.post_feedforward_layernorm.forward(ffn)
     }
 }

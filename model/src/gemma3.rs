@@ -1,20 +1,21 @@
 //! The Gemma 3 text model: scaled tied embedding, decoder layers, final norm, tied LM head.
 
+use std::ops::Range;
+
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::DType;
 
-use crate::attention::{Attention, StepInfo};
+use crate::attention::Attention;
 use crate::config::Gemma3Config;
 use crate::decoder_layer::DecoderLayer;
 use crate::feed_forward::FeedForward;
 use crate::kv_cache::KvCache;
-use crate::packed_inference::{PackedWeights, packed_matmul};
+use crate::projection::Projection;
 use crate::rms_norm::RmsNorm;
 use crate::rope::Rope;
 use crate::tied_embedding::TiedEmbedding;
-use std::sync::Arc;
 
 #[derive(Module, Debug)]
 pub struct Gemma3 {
@@ -28,9 +29,6 @@ pub struct Gemma3 {
     rope_local: Rope,
     #[module(skip)]
     rope_global: Rope,
-    /// Packed copies of the projections for inference (see [`crate::packed_inference`]).
-    #[module(skip)]
-    pub packed: Option<Arc<PackedWeights>>,
 }
 
 impl Gemma3Config {
@@ -40,9 +38,11 @@ impl Gemma3Config {
         let opts = (device, dtype);
         let (d, hd, ff) = (self.hidden_size, self.head_dim, self.intermediate_size);
         let norm = |n: usize| RmsNorm::new(Tensor::empty([n], opts), self.rms_norm_eps);
-        let linear = |inp: usize, out: usize| Linear {
-            weight: Param::from_tensor(Tensor::empty([inp, out], opts)),
-            bias: None,
+        let linear = |inp: usize, out: usize| {
+            Projection::Float(Linear {
+                weight: Param::from_tensor(Tensor::empty([inp, out], opts)),
+                bias: None,
+            })
         };
         let layers = (0..self.num_layers)
             .map(|_| DecoderLayer {
@@ -95,7 +95,6 @@ impl Gemma3 {
             config,
             rope_local,
             rope_global,
-            packed: None,
         }
     }
 
@@ -108,53 +107,55 @@ impl Gemma3 {
         self.embed_tokens.chunks[0].val().device()
     }
 
-    /// A fresh cache for a batch whose rows carry `pads[b]` leading pad tokens.
-    pub fn new_cache(&self, pads: Vec<usize>) -> KvCache {
-        KvCache::new(self.layers.len(), pads)
+    /// An empty cache for `rows` sequences.
+    pub fn new_cache(&self, rows: usize) -> KvCache {
+        KvCache::new(&self.config, rows)
     }
 
-    /// Runs `tokens: [batch, seq]` after what `cache` already holds and returns the hidden
-    /// states after the final norm, `[batch, seq, hidden]`.
+    /// Runs `tokens: [rows, seq]`, one row per cache row, each after what its row already
+    /// holds, and returns the hidden states after the final norm, `[rows, seq, hidden]`.
     pub fn forward(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Tensor<3> {
+        let rows = 0..cache.rows();
+        self.forward_rows(tokens, cache, rows)
+    }
+
+    /// [`Gemma3::forward`] for the cache rows `rows` only (`tokens: [rows.len(), seq]`).
+    pub fn forward_rows(
+        &self,
+        tokens: Tensor<2, Int>,
+        cache: &mut KvCache,
+        rows: Range<usize>,
+    ) -> Tensor<3> {
         let [b, t] = tokens.dims();
-        assert_eq!(b, cache.batch_size(), "token batch and cache batch differ");
+        assert_eq!(b, rows.len(), "token rows and cache rows differ");
         let device = tokens.device();
         // sqrt(hidden) rounded to float32 first, as HF's scaled embedding does.
         let embed_scale = (self.config.hidden_size as f32).sqrt();
         let mut x = self.embed_tokens.embed(tokens).mul_scalar(embed_scale);
 
-        let positions = cache.positions(t);
+        let step = cache.step(rows, t);
+        let positions = step.positions();
         let dtype = x.dtype();
         let local = self.rope_local.tables(&positions, &device, dtype);
         let global = self.rope_global.tables(&positions, &device, dtype);
-        let step = StepInfo {
-            pads: &cache.pads,
-            q_start: cache.len,
-        };
-        for (i, (layer, kv)) in self.layers.iter().zip(cache.layers.iter_mut()).enumerate() {
-            let (rope, window) = if self.config.is_global(i) {
-                (&global, None)
+        for (i, (layer, kv)) in self.layers.iter().zip(cache.layers_mut()).enumerate() {
+            let rope = if self.config.is_global(i) {
+                &global
             } else {
-                (&local, Some(self.config.sliding_window))
+                &local
             };
-            let packed = self.packed.as_deref().map(|p| &p.layers[i]);
-            x = layer.forward(x, rope, window, &step, kv, packed);
+            x = layer.forward(x, rope, &step, &positions, kv);
         }
-        cache.len += t;
+        cache.advance(&step);
         self.norm.forward(x)
     }
 
     /// The tied LM head: `[batch, seq, hidden] -> [batch, seq, vocab]`.
     pub fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
         let [b, t, d] = hidden.dims();
-        let logits = match self.packed.as_deref().and_then(|p| p.lm_head.as_ref()) {
-            Some(head) => packed_matmul(head, hidden),
-            None => {
-                let logits = self.embed_tokens.logits(hidden.reshape([b * t, d]));
-                let vocab = logits.dims()[1];
-                logits.reshape([b, t, vocab])
-            }
-        };
+        let logits = self.embed_tokens.logits(hidden.reshape([b * t, d]));
+        let vocab = logits.dims()[1];
+        let logits = logits.reshape([b, t, vocab]);
         match self.config.final_logit_softcapping {
             Some(cap) => logits.div_scalar(cap).tanh().mul_scalar(cap),
             None => logits,

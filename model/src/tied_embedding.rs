@@ -4,9 +4,14 @@
 //! 262 144 × 640 table is 671 MB, more than one buffer may hold on some wgpu devices (128 MiB on
 //! lavapipe), and chunked matmuls cost nothing measurable on the CPU backends.
 
+use std::sync::Arc;
+
 use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::TensorCreationOptions;
+
+use crate::packed::PackedMatrix;
+use crate::projection::packed_matmul;
 
 const MAX_CHUNK_BYTES: usize = 96 << 20;
 
@@ -14,6 +19,10 @@ const MAX_CHUNK_BYTES: usize = 96 << 20;
 pub struct TiedEmbedding {
     /// Consecutive row blocks of the `[vocab, hidden]` table.
     pub chunks: Vec<Param<Tensor<2>>>,
+    /// A packed copy of the table for the LM head (see [`crate::Gemma3::into_packed`]); the
+    /// lookup keeps reading the float chunks.
+    #[module(skip)]
+    pub packed_head: Option<Arc<PackedMatrix>>,
 }
 
 impl TiedEmbedding {
@@ -41,7 +50,10 @@ impl TiedEmbedding {
             })
             .collect();
         debug_assert_eq!(values.len(), vocab * hidden);
-        Self { chunks }
+        Self {
+            chunks,
+            packed_head: None,
+        }
     }
 
     /// Uninitialised chunks of the right shapes, for a store to fill.
@@ -59,7 +71,10 @@ impl TiedEmbedding {
                 ))
             })
             .collect();
-        Self { chunks }
+        Self {
+            chunks,
+            packed_head: None,
+        }
     }
 
     /// The whole row-major `[vocab, hidden]` table on the host, read chunk by chunk (the whole
@@ -106,6 +121,9 @@ impl TiedEmbedding {
 
     /// The LM head: `x: [n, hidden] -> [n, vocab]`.
     pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        if let Some(head) = &self.packed_head {
+            return packed_matmul(head, x.unsqueeze_dim(0)).squeeze_dim(0);
+        }
         let parts: Vec<Tensor<2>> = self
             .chunks
             .iter()

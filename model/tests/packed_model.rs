@@ -22,7 +22,7 @@ fn int8_packed_model_keeps_the_first_greedy_tokens() {
     let device = BackendKind::default_kind().device().unwrap();
     let f32_model = load(&path, &device);
     let packed = load(&path, &device)
-        .into_packed(PackedFormat::Int8 { block: 32 }, true)
+        .into_packed(PackedFormat::Int8 { block: 32 }, |_| true)
         .unwrap();
     let cfg = GenerationConfig {
         max_new_tokens: 8,

@@ -49,7 +49,7 @@ pub fn forward(model: &Gemma3, batch: &Batch) -> anyhow::Result<(Tensor<1>, Stat
     let m = batch.num_targets();
     anyhow::ensure!(m > 0, "a batch without target tokens");
     let tokens = model::host::tokens(&batch.tokens, batch.rows, &device);
-    let mut cache = model.new_cache(batch.pads.clone());
+    let mut cache = model.new_cache(batch.rows);
     let hidden = model.forward(tokens, &mut cache);
     let d = hidden.dims()[2];
     let positions = ints(batch.positions.iter().map(|&p| p as i64).collect(), &device);

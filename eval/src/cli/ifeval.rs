@@ -23,9 +23,10 @@ pub struct IfevalArgs {
     /// Only the first N prompts of the input data.
     #[arg(long)]
     limit: Option<usize>,
-    /// Prompts generated together (left-padded).
-    #[arg(long, default_value_t = 1)]
-    batch_size: usize,
+    /// Sequences in flight together (continuous batching; a finished one's place goes to
+    /// the next prompt at once).
+    #[arg(long, alias = "batch-size", default_value_t = 16)]
+    max_seqs: usize,
     /// Most tokens generated per response (lm-eval: 1280).
     #[arg(long, default_value_t = DEFAULT_MAX_NEW_TOKENS)]
     max_new_tokens: usize,
@@ -63,7 +64,7 @@ pub fn run(args: IfevalArgs, kind: BenchmarkKind) -> Result<()> {
     metadata.insert("limit".into(), args.limit.map_or(Value::Null, Value::from));
     let cfg = IfevalRunConfig {
         output_dir: args.output_dir,
-        batch_size: args.batch_size,
+        max_seqs: args.max_seqs,
         max_new_tokens: args.max_new_tokens,
         chat_template: args.chat_template,
         identity,

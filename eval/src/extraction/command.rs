@@ -18,9 +18,9 @@ pub struct TaskOptions {
     /// Score only the first N test examples.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Prompts generated together.
-    #[arg(long, default_value_t = 8)]
-    pub eval_batch_size: usize,
+    /// Sequences in flight together on the engine.
+    #[arg(long, alias = "eval-batch-size", default_value_t = 8)]
+    pub max_seqs: usize,
     /// Enough for the demo task's longest answer (53 tokens).
     #[arg(long, default_value_t = 64)]
     pub max_new_tokens: usize,
@@ -96,7 +96,7 @@ pub fn compare(
             model,
             tok,
             &items,
-            opts.eval_batch_size,
+            opts.max_seqs,
             opts.max_new_tokens,
         )?;
         println!("{name}: {:.0} s", eval.secs);

@@ -3,7 +3,8 @@
 use anyhow::anyhow;
 use model::Gemma3;
 use model::chat_template;
-use model::generate::{GenerationConfig, generate_batch};
+use model::engine::{self, EngineConfig, Event, Request};
+use model::generate::GenerationConfig;
 use model::tokenizer::GemmaTokenizer;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -60,12 +61,12 @@ pub struct Evaluation {
     pub secs: f64,
 }
 
-/// Generates an answer for every item, `batch_size` prompts at a time, and scores them.
+/// Generates an answer for every item on the engine, `max_seqs` in flight, and scores them.
 pub fn evaluate(
     model: &Gemma3,
     tok: &GemmaTokenizer,
     items: &[Item],
-    batch_size: usize,
+    max_seqs: usize,
     max_new_tokens: usize,
 ) -> anyhow::Result<Evaluation> {
     let start = std::time::Instant::now();
@@ -76,20 +77,34 @@ pub fn evaluate(
         stop_strings: vec!["}".into()],
         ..GenerationConfig::default()
     };
-    let mut outputs = Vec::with_capacity(items.len());
-    for chunk in items.chunks(batch_size.max(1)) {
-        let prompts: Vec<Vec<u32>> = chunk.iter().map(|i| i.prompt_ids.clone()).collect();
-        let (gens, _) = generate_batch(model, Some(tok), &prompts, &cfg, |_, _| {})?;
-        for (item, g) in chunk.iter().zip(gens) {
-            let text = tok.decode(&g.tokens, true)?;
-            outputs.push(Output {
-                scored: score(&item.expected, &text),
+    let requests = items.iter().enumerate().map(|(i, item)| Request {
+        id: i as u64,
+        prompt: item.prompt_ids.clone(),
+        config: cfg.clone(),
+    });
+    let engine_cfg = EngineConfig {
+        max_seqs,
+        ..EngineConfig::default()
+    };
+    let mut outputs: Vec<Option<Output>> = vec![None; items.len()];
+    let mut answered = 0;
+    engine::run(model, Some(tok), engine_cfg, requests, |event| {
+        if let Event::Finished { id, generation } = event {
+            let text = tok.decode(&generation.tokens, true)?;
+            outputs[id as usize] = Some(Output {
+                scored: score(&items[id as usize].expected, &text),
                 text,
             });
+            answered += 1;
+            eprint!("\r  {answered}/{} answered", items.len());
         }
-        eprint!("\r  {}/{} answered", outputs.len(), items.len());
-    }
+        Ok(())
+    })?;
     eprintln!();
+    let outputs: Vec<Output> = outputs
+        .into_iter()
+        .map(|o| o.expect("every item is answered"))
+        .collect();
     let scores: Vec<Scored> = outputs.iter().map(|o| o.scored.clone()).collect();
     Ok(Evaluation {
         report: Report::new(&scores),

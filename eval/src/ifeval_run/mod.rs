@@ -2,8 +2,8 @@
 //!
 //! Decoding follows lm-eval's `ifeval` task: greedy, no stop strings besides the model's stop
 //! ids (`<eos>`, `<end_of_turn>`), at most 1280 new tokens, the chat template with one
-//! `<bos>`. Responses are appended to `responses.jsonl` as each batch finishes, so a rerun
-//! with the same output folder resumes.
+//! `<bos>`. Responses are appended to `responses.jsonl` as each one finishes, so a rerun with
+//! the same output folder resumes: what was written is kept, and only the rest is generated.
 
 pub mod prompt;
 pub mod record;
@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use model::generate::{GenerationConfig, generate_batch};
+use model::engine::{self, EngineConfig, Event, Request};
+use model::generate::GenerationConfig;
 use model::{Gemma3, GemmaTokenizer};
 use serde_json::{Map, Value, json};
 
@@ -34,8 +35,8 @@ pub const DEFAULT_MAX_NEW_TOKENS: usize = 1280;
 #[derive(Clone, Debug)]
 pub struct IfevalRunConfig {
     pub output_dir: PathBuf,
-    /// Prompts generated together (left-padded).
-    pub batch_size: usize,
+    /// Sequences in flight on the engine.
+    pub max_seqs: usize,
     pub max_new_tokens: usize,
     pub chat_template: ChatTemplate,
     /// What identifies the model run (model hash, backend, dtype, ...): resuming a folder
@@ -82,8 +83,8 @@ impl IfevalRunConfig {
     /// Checks the options and the folder's settings and reads what an earlier invocation
     /// finished: everything that can fail before the model is loaded.
     pub fn open(&self, inputs: &[InputExample]) -> Result<ResponsesFolder> {
-        if self.batch_size == 0 {
-            bail!("--batch-size must be at least 1");
+        if self.max_seqs == 0 {
+            bail!("--max-seqs must be at least 1");
         }
         run_dir::check_settings(&self.output_dir, &self.settings())?;
         let (log, done) = open_responses(self, inputs)?;
@@ -91,7 +92,8 @@ impl IfevalRunConfig {
     }
 }
 
-/// Generates a response for every input that the folder does not hold yet.
+/// Generates a response for every input that the folder does not hold yet, `max_seqs` at a
+/// time on the engine; each response is appended to the folder the moment it finishes.
 pub fn generate_responses(
     model: &Gemma3,
     tokenizer: &GemmaTokenizer,
@@ -105,35 +107,48 @@ pub fn generate_responses(
         .iter()
         .filter(|i| !done.contains_key(&i.key))
         .collect();
-
+    let prompts = pending
+        .iter()
+        .map(|i| prompt_ids(tokenizer, &i.prompt, cfg.chat_template))
+        .collect::<Result<Vec<_>>>()?;
     let gen_cfg = GenerationConfig {
         max_new_tokens: cfg.max_new_tokens,
         ..Default::default()
     };
+    let requests = prompts.iter().enumerate().map(|(i, ids)| Request {
+        id: i as u64,
+        prompt: ids.clone(),
+        config: gen_cfg.clone(),
+    });
+    let engine_cfg = EngineConfig {
+        max_seqs: cfg.max_seqs,
+        ..EngineConfig::default()
+    };
+
     let bar = progress::bar(inputs.len(), resumed, "prompts");
     let start = Instant::now();
-    let mut tokens = 0usize;
-    for batch in pending.chunks(cfg.batch_size) {
-        let prompts = batch
-            .iter()
-            .map(|i| prompt_ids(tokenizer, &i.prompt, cfg.chat_template))
-            .collect::<Result<Vec<_>>>()?;
-        let (generations, _) = generate_batch(model, None, &prompts, &gen_cfg, |_, _| {
-            tokens += 1;
-            bar.set_message(format!(
-                "{:.1} tok/s",
-                progress::per_sec(tokens, start.elapsed().as_secs_f64())
-            ));
-        })
-        .with_context(|| format!("generating for prompt key {}", batch[0].key))?;
-        for ((input, ids), generation) in batch.iter().zip(&prompts).zip(generations) {
-            let record =
-                ResponseRecord::new(input.key, &input.prompt, ids.len(), generation, tokenizer)?;
-            log.append(&python_json(&record))?;
-            done.insert(input.key, record);
+    let (mut tokens, mut in_flight) = (0usize, 0usize);
+    engine::run(model, None, engine_cfg, requests, |event| {
+        match event {
+            Event::Started { .. } => in_flight += 1,
+            Event::Token { .. } => tokens += 1,
+            Event::Finished { id, generation } => {
+                in_flight -= 1;
+                let (input, ids) = (pending[id as usize], &prompts[id as usize]);
+                let record =
+                    ResponseRecord::new(input.key, &input.prompt, ids.len(), generation, tokenizer)?;
+                log.append(&python_json(&record))?;
+                done.insert(input.key, record);
+                bar.inc(1);
+            }
         }
-        bar.inc(batch.len() as u64);
-    }
+        bar.set_message(format!(
+            "{in_flight} in flight · {:.1} tok/s",
+            progress::per_sec(tokens, start.elapsed().as_secs_f64())
+        ));
+        Ok(())
+    })
+    .context("generating IFEval responses")?;
     bar.finish_and_clear();
     Ok(GenerationSummary {
         records: inputs
@@ -212,7 +227,7 @@ pub fn run(
             "stop_ids": GenerationConfig::default().stop_ids,
             "stop_strings": [],
             "chat_template": cfg.chat_template,
-            "batch_size": cfg.batch_size,
+            "max_seqs": cfg.max_seqs,
             "response": "generated ids before the stop id, decoded with skip_special_tokens=true (lm-eval)",
         }),
     );

@@ -36,7 +36,7 @@ pub fn map_scored_rows<R: Send>(
     f: impl Fn(usize, &[f32]) -> R + Sync,
 ) -> Result<Vec<R>> {
     let n = tokens.len();
-    let mut cache = model.new_cache(vec![0]);
+    let mut cache = model.new_cache(1);
     let hidden = model.forward(host::tokens(tokens, 1, &model.device()), &mut cache);
     let d = hidden.dims()[2];
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());

@@ -20,6 +20,12 @@ pub const WEIGHTS_FILE: &str = "adapter_model.safetensors";
 /// Loads the adapter in `dir` onto `model` and merges it into the weights, ready for generation
 /// or evaluation (merging saves the per-step `A·B` product that an attached adapter costs).
 pub fn load_adapter(model: Gemma3, dir: &Path) -> anyhow::Result<Gemma3> {
+    if model.is_packed() {
+        bail!(
+            "{}: an adapter merges into float weights; load it before packing the model",
+            dir.display()
+        );
+    }
     let scale = read_scale(&dir.join(CONFIG_FILE))?;
     let factors = read_factors(&dir.join(WEIGHTS_FILE))?;
     let mut attach = Attach {

@@ -20,6 +20,7 @@ use std::path::Path;
 
 use crate::config::Gemma3Config;
 use crate::gemma3::Gemma3;
+use crate::projection::Projection;
 use crate::rms_norm::RmsNorm;
 use crate::tied_embedding::TiedEmbedding;
 
@@ -87,11 +88,13 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
         Ok(())
     };
     // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
-    let linear = |linear: &mut Linear, name: &str| -> anyhow::Result<()> {
-        let [inp, out] = linear.weight.dims();
+    let linear = |p: &mut Projection, name: &str| -> anyhow::Result<()> {
+        let [inp, out] = p.dims();
         let values = crate::host::transpose(&get(name, &[out, inp])?, out, inp);
-        linear.weight =
-            Param::from_tensor(Tensor::from_data(TensorData::new(values, [inp, out]), opts));
+        *p = Projection::Float(Linear {
+            weight: Param::from_tensor(Tensor::from_data(TensorData::new(values, [inp, out]), opts)),
+            bias: None,
+        });
         Ok(())
     };
     let (vocab, d) = (model.config.vocab_size, model.config.hidden_size);
@@ -99,12 +102,8 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
     model.embed_tokens = TiedEmbedding::from_values(&table, vocab, d, opts);
     for (i, layer) in model.layers.iter_mut().enumerate() {
         let p = |s: &str| format!("model.layers.{i}.{s}.weight");
-        let (a, f) = (&mut layer.self_attn, &mut layer.mlp);
+        let a = &mut layer.self_attn;
         norm(&mut layer.input_layernorm, &p("input_layernorm"))?;
-        linear(&mut a.q_proj, &p("self_attn.q_proj"))?;
-        linear(&mut a.k_proj, &p("self_attn.k_proj"))?;
-        linear(&mut a.v_proj, &p("self_attn.v_proj"))?;
-        linear(&mut a.o_proj, &p("self_attn.o_proj"))?;
         norm(&mut a.q_norm, &p("self_attn.q_norm"))?;
         norm(&mut a.k_norm, &p("self_attn.k_norm"))?;
         norm(
@@ -115,13 +114,13 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
             &mut layer.pre_feedforward_layernorm,
             &p("pre_feedforward_layernorm"),
         )?;
-        linear(&mut f.gate_proj, &p("mlp.gate_proj"))?;
-        linear(&mut f.up_proj, &p("mlp.up_proj"))?;
-        linear(&mut f.down_proj, &p("mlp.down_proj"))?;
         norm(
             &mut layer.post_feedforward_layernorm,
             &p("post_feedforward_layernorm"),
         )?;
+    }
+    for (path, p) in model.projections_mut() {
+        linear(p, &format!("model.{path}.weight"))?;
     }
     norm(&mut model.norm, "model.norm.weight")
 }

@@ -75,7 +75,7 @@ pub fn backends() -> Vec<(BackendKind, Device)> {
 
 /// Logits at every position of one sequence, `[n][vocab]`, without a cache.
 pub fn all_logits(model: &Gemma3, ids: &[u32]) -> Vec<Vec<f32>> {
-    let mut cache = model.new_cache(vec![0]);
+    let mut cache = model.new_cache(1);
     let hidden = model.forward(host::tokens(ids, 1, &model.device()), &mut cache);
     let values = host::to_vec(model.logits(hidden)).unwrap();
     values
@@ -86,7 +86,7 @@ pub fn all_logits(model: &Gemma3, ids: &[u32]) -> Vec<Vec<f32>> {
 
 /// Last-position logits of one sequence, without a cache.
 pub fn last_logits(model: &Gemma3, ids: &[u32]) -> Vec<f32> {
-    let mut cache = model.new_cache(vec![0]);
+    let mut cache = model.new_cache(1);
     let hidden = model.forward(host::tokens(ids, 1, &model.device()), &mut cache);
     host::to_vec(model.last_logits(hidden)).unwrap()
 }

@@ -1,6 +1,6 @@
-//! Left-padded batches for teacher forcing. The model masks pad keys and starts every row's RoPE
-//! positions at its first real token, so left padding changes nothing for the real tokens; the
-//! loss reads only the positions whose next token is a target.
+//! Right-padded batches for teacher forcing. Attention is causal, so the pads after a row's
+//! tokens change nothing for them, and every row starts at position 0; the loss reads only the
+//! positions whose next token is a target.
 
 use model::tokenizer::PAD_ID;
 
@@ -12,8 +12,6 @@ pub struct Batch {
     pub tokens: Vec<u32>,
     pub rows: usize,
     pub len: usize,
-    /// Leading pad tokens per row.
-    pub pads: Vec<usize>,
     /// Flat `row * len + col` input positions whose next token is a target...
     pub positions: Vec<usize>,
     /// ...and those next tokens.
@@ -27,19 +25,16 @@ impl Batch {
             tokens: Vec::with_capacity(examples.len() * len),
             rows: examples.len(),
             len,
-            pads: vec![],
             positions: vec![],
             labels: vec![],
         };
         for (row, ex) in examples.iter().enumerate() {
             let input = &ex.ids[..ex.ids.len() - 1];
-            let pad = len - input.len();
-            batch.pads.push(pad);
-            batch.tokens.extend(std::iter::repeat_n(PAD_ID, pad));
             batch.tokens.extend_from_slice(input);
+            batch.tokens.extend(std::iter::repeat_n(PAD_ID, len - input.len()));
             for (i, (&next, &trained)) in ex.ids.iter().zip(&ex.targets).enumerate().skip(1) {
                 if trained {
-                    batch.positions.push(row * len + pad + i - 1);
+                    batch.positions.push(row * len + i - 1);
                     batch.labels.push(next);
                 }
             }
@@ -57,7 +52,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_are_left_padded_and_targets_point_at_the_previous_position() {
+    fn rows_are_right_padded_and_targets_point_at_the_previous_position() {
         let a = Example {
             ids: vec![2, 5, 6, 7],
             targets: vec![false, false, true, true],
@@ -68,10 +63,9 @@ mod tests {
         };
         let batch = Batch::new(&[&a, &b]);
         assert_eq!((batch.rows, batch.len), (2, 3));
-        assert_eq!(batch.tokens, [2, 5, 6, PAD_ID, PAD_ID, 2]);
-        assert_eq!(batch.pads, [0, 2]);
-        // a: 6 is predicted at col 1, 7 at col 2; b: 9 at col 2 of row 1.
-        assert_eq!(batch.positions, [1, 2, 5]);
+        assert_eq!(batch.tokens, [2, 5, 6, 2, PAD_ID, PAD_ID]);
+        // a: 6 is predicted at col 1, 7 at col 2; b: 9 at col 0 of row 1.
+        assert_eq!(batch.positions, [1, 2, 3]);
         assert_eq!(batch.labels, [6, 7, 9]);
     }
 }

@@ -95,7 +95,7 @@ pub fn run(out: PathBuf) -> RunOptions {
 pub fn logits(model: &Gemma3, ids: &[u32]) -> Vec<f32> {
     let model = model.valid();
     let tokens = model::host::tokens(ids, 1, &model.device());
-    let mut cache = model.new_cache(vec![0]);
+    let mut cache = model.new_cache(1);
     let hidden = model.forward(tokens, &mut cache);
     model::host::to_vec(model.logits(hidden)).unwrap()
 }

@@ -48,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn last_logits(loaded: &Loaded, ids: &[u32]) -> anyhow::Result<Vec<f32>> {
-    let mut cache = loaded.model.new_cache(vec![0]);
+    let mut cache = loaded.model.new_cache(1);
     let tokens = model::host::tokens(ids, 1, &loaded.device);
     let hidden = loaded.model.forward(tokens, &mut cache);
     model::host::to_vec(loaded.model.last_logits(hidden))

@@ -146,7 +146,9 @@ fn killed_run_resumes(benchmark: &str, inputs: &[InputExample]) {
     };
     let out = scratch_dir(&format!("{benchmark}_resume"));
     let responses = out.join("responses.jsonl");
+    // Two rows for four prompts: the kill comes while the last two are in flight.
     let mut child = generate(benchmark, &model, &out, 4, 8)
+        .args(["--max-seqs", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -174,7 +176,10 @@ fn killed_run_resumes(benchmark: &str, inputs: &[InputExample]) {
     )
     .unwrap();
 
-    let rerun = generate(benchmark, &model, &out, 4, 8).output().unwrap();
+    let rerun = generate(benchmark, &model, &out, 4, 8)
+        .args(["--max-seqs", "2"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&rerun.stderr);
     assert!(rerun.status.success(), "{stderr}");
     assert!(
@@ -191,6 +196,19 @@ fn killed_run_resumes(benchmark: &str, inputs: &[InputExample]) {
     let mut want: Vec<i64> = inputs[..4].iter().map(|i| i.key).collect();
     want.sort();
     assert_eq!(keys, want);
+    // The same responses as a run that was never interrupted (and had a row per prompt).
+    let whole = scratch_dir(&format!("{benchmark}_uninterrupted"));
+    let status = generate(benchmark, &model, &whole, 4, 8).status().unwrap();
+    assert!(status.success());
+    let by_key = |out: &Path| {
+        let mut r: Vec<(i64, Vec<u32>)> = records(out)
+            .into_iter()
+            .map(|r| (r.key, r.generated_ids))
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(by_key(&out), by_key(&whole), "resumed vs uninterrupted");
     let report: Report =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(

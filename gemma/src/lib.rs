@@ -6,5 +6,6 @@
 
 pub mod args;
 pub mod bench;
+pub mod engine_bench;
 pub mod llama_cpp;
 pub mod paths;

@@ -23,6 +23,9 @@ pub fn find(path: &Path) -> Option<PathBuf> {
 
 /// Writes `dir/model.bpk` and `dir/config.json`.
 pub fn save(model: &Gemma3, dir: &Path) -> anyhow::Result<()> {
+    if model.is_packed() {
+        bail!("the model has packed weights; only a float model can be exported");
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     super::hf_export::write_config(&model.config, dir)?;
     let mut store = BurnpackStore::from_file(dir.join(FILE)).overwrite(true);

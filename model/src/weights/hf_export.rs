@@ -17,6 +17,9 @@ pub fn write_config(cfg: &Gemma3Config, dir: &Path) -> anyhow::Result<()> {
 
 /// Writes `dir/config.json` and `dir/model.safetensors` in the model's float type.
 pub fn save(model: &Gemma3, dir: &Path) -> anyhow::Result<()> {
+    if model.is_packed() {
+        bail!("the model has packed weights; only a float model can be exported");
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     write_config(&model.config, dir)?;
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();

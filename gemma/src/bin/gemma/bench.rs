@@ -3,6 +3,7 @@
 
 use gemma::args::{Loaded, ModelArgs};
 use gemma::bench::{BenchConfig, BenchReport, fixed_prompt};
+use gemma::engine_bench;
 use gemma::llama_cpp::{self, LlamaCppReport};
 
 #[derive(clap::Args)]
@@ -26,6 +27,19 @@ pub struct Args {
     vs_llama_cpp: bool,
     #[arg(long)]
     json: bool,
+    /// Instead: the generation engine on a fixed workload (the first IFEval prompts, chat
+    /// template, stop ids honoured) at each `--max-seqs`, and `llama-batched-bench` beside it
+    /// when installed (scripts/install-llama-cpp-tools.sh).
+    #[arg(long)]
+    engine: bool,
+    #[arg(long, value_delimiter = ',', default_value = "1,8,16,32,64")]
+    max_seqs: Vec<usize>,
+    /// IFEval prompts in the engine workload.
+    #[arg(long, default_value_t = 64)]
+    engine_prompts: usize,
+    /// New tokens per prompt in the engine workload.
+    #[arg(long, default_value_t = 256)]
+    engine_new_tokens: usize,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -33,6 +47,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()?;
+    }
+    if args.engine {
+        return run_engine(&args);
     }
     let loaded = super::load(&args.model)?;
     let cfg = BenchConfig {
@@ -78,6 +95,72 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &llama,
             args.vs_llama_cpp,
         );
+    }
+    Ok(())
+}
+
+fn run_engine(args: &Args) -> anyhow::Result<()> {
+    let files = args.model.resolve()?;
+    let prompts =
+        engine_bench::ifeval_prompts(&gemma::paths::data_dir(), &files.tokenizer, args.engine_prompts)?;
+    let llama = engine_bench::llama_batched_bench_binary();
+    let loaded = args.model.load_files(files)?;
+    let threads = rayon::current_num_threads();
+    let rows = engine_bench::run(&loaded.model, &prompts, args.engine_new_tokens, &args.max_seqs)?;
+    let mean_prompt = prompts.iter().map(Vec::len).sum::<usize>() / prompts.len();
+    let llama_rows = match &llama {
+        Some(bin) if loaded.model_path.extension().is_some_and(|e| e == "gguf") => Ok(
+            engine_bench::llama_batched_bench(
+                bin,
+                &loaded.model_path,
+                threads,
+                mean_prompt,
+                args.engine_new_tokens,
+                &args.max_seqs,
+            )?,
+        ),
+        Some(_) => Err("the model is not a GGUF file".to_string()),
+        None => Err("llama-batched-bench not found (scripts/install-llama-cpp-tools.sh)".into()),
+    };
+    if args.json {
+        let llama = llama_rows.as_ref().map_or_else(
+            |why| serde_json::json!({"skipped": why}),
+            |r| serde_json::json!(r),
+        );
+        println!(
+            "{}",
+            serde_json::json!({"backend": loaded.backend, "dtype": loaded.dtype, "packed": args.model.packed.map(|p| format!("{p:?}")), "threads": threads, "prompts": prompts.len(), "new_tokens": args.engine_new_tokens, "engine": rows, "llama_batched_bench": llama})
+        );
+        return Ok(());
+    }
+    println!(
+        "engine: {} IFEval prompts (mean {mean_prompt} tokens), up to {} new tokens, stop ids honoured; backend {} ({}{}), {threads} threads",
+        prompts.len(),
+        args.engine_new_tokens,
+        loaded.backend,
+        loaded.dtype,
+        args.model.packed.map(|p| format!(", packed {p:?}")).unwrap_or_default()
+    );
+    println!("| max_seqs | tokens | wall s | tok/s | peak cache | llama.cpp tok/s (B seqs × {mean_prompt}+{}) | ratio |", args.engine_new_tokens);
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let l = llama_rows
+            .as_ref()
+            .ok()
+            .and_then(|ls| ls.iter().find(|l| l.parallel == r.max_seqs));
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.0} MiB | {} | {} |",
+            r.max_seqs,
+            r.generated_tokens,
+            r.wall_secs,
+            r.tok_s,
+            r.peak_cache_bytes as f64 / (1 << 20) as f64,
+            l.map(|l| format!("{:.1}", l.tok_s)).unwrap_or_default(),
+            l.map(|l| format!("{:.2}x", r.tok_s / l.tok_s)).unwrap_or_default(),
+        );
+    }
+    if let Err(why) = &llama_rows {
+        println!("llama.cpp skipped: {why}");
     }
     Ok(())
 }

@@ -26,6 +26,11 @@ enum Target {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.model.packed.is_some() {
+        anyhow::bail!(
+            "--packed: convert writes float weights (safetensors or burnpack), so a packed model cannot be converted; drop --packed (every command packs at load time with --packed)"
+        );
+    }
     let loaded = super::load(&args.model)?;
     let start = Instant::now();
     match args.to {

@@ -126,7 +126,9 @@ fn bench_model(c: &mut Criterion, name: &str, model: &Gemma3) {
     g.throughput(Throughput::Elements(8 * 16));
     g.bench_function("engine_8x16_seqs4", |bch| {
         bch.iter(|| {
-            black_box(engine::run(model, None, engine_cfg, requests.clone(), |_| Ok(())).expect("engine"))
+            black_box(
+                engine::run(model, None, engine_cfg, requests.clone(), |_| Ok(())).expect("engine"),
+            )
         })
     });
     g.finish();

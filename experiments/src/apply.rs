@@ -86,7 +86,10 @@ pub fn quantize(base: &Gemma3, variant: &Variant) -> Result<Gemma3> {
         Execution::Float => {}
         Execution::Simulated => {
             let scheme = scheme(variant.format)?;
-            model.map_projections(|_| true, |path, p| simulate_projection(p.float(path)?, &scheme))?;
+            model.map_projections(
+                |_| true,
+                |path, p| simulate_projection(p.float(path)?, &scheme),
+            )?;
             if variant.embedding {
                 simulate_embedding(&mut model, &scheme).context("quantizing the embedding")?;
             }

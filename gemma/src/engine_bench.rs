@@ -26,7 +26,12 @@ pub fn ifeval_prompts(
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut prompts = Vec::with_capacity(n);
-    for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).take(n).enumerate() {
+    for (i, line) in text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .enumerate()
+    {
         let v: serde_json::Value = serde_json::from_str(line)
             .with_context(|| format!("{}:{}: not JSON", path.display(), i + 1))?;
         let prompt = v["prompt"]
@@ -36,7 +41,11 @@ pub fn ifeval_prompts(
         prompts.push(tok.encode_prompt(&chat)?);
     }
     if prompts.len() < n {
-        bail!("{}: {} prompts, the bench needs {n}", path.display(), prompts.len());
+        bail!(
+            "{}: {} prompts, the bench needs {n}",
+            path.display(),
+            prompts.len()
+        );
     }
     Ok(prompts)
 }
@@ -131,8 +140,18 @@ pub fn llama_batched_bench(
         .arg("-m")
         .arg(gguf)
         .args(["-t", &threads.to_string(), "-tb", &threads.to_string()])
-        .args(["-c", &(most * (prompt_tokens + new_tokens) + 64).to_string()])
-        .args(["-b", "2048", "-ub", "512", "-npp", &prompt_tokens.to_string()])
+        .args([
+            "-c",
+            &(most * (prompt_tokens + new_tokens) + 64).to_string(),
+        ])
+        .args([
+            "-b",
+            "2048",
+            "-ub",
+            "512",
+            "-npp",
+            &prompt_tokens.to_string(),
+        ])
         .args(["-ntg", &new_tokens.to_string(), "-npl", &npl.join(",")])
         .output()
         .with_context(|| format!("running {}", binary.display()))?;
@@ -155,7 +174,11 @@ fn parse_batched_table(text: &str) -> anyhow::Result<Vec<LlamaBatchedRow>> {
     let rows: Vec<LlamaBatchedRow> = text
         .lines()
         .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+            let cells: Vec<&str> = line
+                .split('|')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
             let num = |i: usize| cells.get(i)?.parse::<f64>().ok();
             let (pp, tg, b, total) = (num(0)?, num(1)?, num(2)?, num(8)?);
             Some(LlamaBatchedRow {

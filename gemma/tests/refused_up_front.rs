@@ -8,7 +8,10 @@ fn gemma(args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -23,7 +26,10 @@ fn converting_a_packed_model_is_refused() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(!ok && stderr.contains("a packed model cannot be converted"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("a packed model cannot be converted"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "nothing is written");
 }
 

@@ -44,8 +44,14 @@ impl Attention {
         let group = h / kvh;
 
         let heads = |y: Tensor<3>, n: usize| y.reshape([b, t, n, hd]).swap_dims(1, 2);
-        let q = rope.apply(self.q_norm.forward(heads(self.q_proj.forward(x.clone()), h)));
-        let k = rope.apply(self.k_norm.forward(heads(self.k_proj.forward(x.clone()), kvh)));
+        let q = rope.apply(
+            self.q_norm
+                .forward(heads(self.q_proj.forward(x.clone()), h)),
+        );
+        let k = rope.apply(
+            self.k_norm
+                .forward(heads(self.k_proj.forward(x.clone()), kvh)),
+        );
         let v = heads(self.v_proj.forward(x), kvh);
 
         let keys = cache.attend(k, v, step);

@@ -23,15 +23,19 @@ impl MaskSpec<'_> {
     /// allowed (a decode step of rows with equal lengths).
     pub fn build(&self, group: usize, device: &Device) -> Option<Tensor<4>> {
         let pairs = || {
-            self.queries
-                .iter()
-                .zip(self.keys)
-                .flat_map(|(qs, ks)| qs.iter().flat_map(move |&q| ks.iter().map(move |&k| (q, k))))
+            self.queries.iter().zip(self.keys).flat_map(|(qs, ks)| {
+                qs.iter()
+                    .flat_map(move |&q| ks.iter().map(move |&k| (q, k)))
+            })
         };
         if pairs().all(|(q, k)| self.allowed(q, k)) {
             return None;
         }
-        let (b, t, n) = (self.queries.len(), self.queries[0].len(), self.keys[0].len());
+        let (b, t, n) = (
+            self.queries.len(),
+            self.queries[0].len(),
+            self.keys[0].len(),
+        );
         let mut data = Vec::with_capacity(b * group * t * n);
         for (qs, ks) in self.queries.iter().zip(self.keys) {
             let rows: Vec<f32> = qs
@@ -73,16 +77,21 @@ mod tests {
         assert!(!s.allowed(5, Some(2)), "3 back is outside a window of 3");
         assert!(!s.allowed(5, Some(6)), "no future keys");
         assert!(!s.allowed(5, None), "no empty slots");
-        let mask = s.build(2, &Device::default()).expect("some keys are hidden");
+        let mask = s
+            .build(2, &Device::default())
+            .expect("some keys are hidden");
         assert_eq!(mask.dims(), [1, 1, 2, 4]);
     }
 
     #[test]
     fn decode_step_of_full_rows_needs_no_mask() {
-        let (q, k) = ([vec![2], vec![2]], [
-            vec![Some(0), Some(1), Some(2)],
-            vec![Some(0), Some(1), Some(2)],
-        ]);
+        let (q, k) = (
+            [vec![2], vec![2]],
+            [
+                vec![Some(0), Some(1), Some(2)],
+                vec![Some(0), Some(1), Some(2)],
+            ],
+        );
         let s = MaskSpec {
             queries: &q,
             keys: &k,

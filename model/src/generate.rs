@@ -77,7 +77,10 @@ pub fn generate_batch(
         }
         Ok(())
     })?;
-    let outs = outs.into_iter().map(|g| g.expect("every request finishes")).collect();
+    let outs = outs
+        .into_iter()
+        .map(|g| g.expect("every request finishes"))
+        .collect();
     Ok((outs, stats))
 }
 

@@ -59,7 +59,10 @@ pub struct Step {
 impl Step {
     /// RoPE positions of the step's tokens, `[batch][t]`.
     pub fn positions(&self) -> Vec<Vec<usize>> {
-        self.lens.iter().map(|&l| (l..l + self.t).collect()).collect()
+        self.lens
+            .iter()
+            .map(|&l| (l..l + self.t).collect())
+            .collect()
     }
 }
 
@@ -75,9 +78,9 @@ impl LayerCache {
 
     /// Bytes of the allocated buffers.
     pub fn bytes(&self) -> usize {
-        self.kv.as_ref().map_or(0, |(k, _)| {
-            2 * k.shape().num_elements() * k.dtype().size()
-        })
+        self.kv
+            .as_ref()
+            .map_or(0, |(k, _)| 2 * k.shape().num_elements() * k.dtype().size())
     }
 
     fn slot(&self, position: usize) -> usize {
@@ -220,7 +223,10 @@ impl LayerCache {
         let (k, v) = self.kv.as_ref().expect("a written cache");
         let start = (row * self.slots) as i64;
         let index = Tensor::<1, Int>::arange(start..start + n as i64, &k.device());
-        (k.clone().select(0, index.clone()), v.clone().select(0, index))
+        (
+            k.clone().select(0, index.clone()),
+            v.clone().select(0, index),
+        )
     }
 
     /// Writes `n` gathered slots into row `row`, in place.
@@ -295,7 +301,11 @@ impl KvCache {
 
     /// The step of `t` tokens for each of `rows`, from their current lengths.
     pub(crate) fn step(&self, rows: Range<usize>, t: usize) -> Step {
-        assert!(rows.end <= self.rows(), "rows {rows:?} of a {}-row cache", self.rows());
+        assert!(
+            rows.end <= self.rows(),
+            "rows {rows:?} of a {}-row cache",
+            self.rows()
+        );
         Step {
             lens: self.lens[rows.clone()].to_vec(),
             rows,

@@ -158,7 +158,11 @@ impl ModuleDisplayDefault for Projection {
         match self {
             Self::Float(l) => l.content(content),
             Self::Packed(w) => content
-                .add_formatted(&format!("Packed({:?}, {:?})", w.format(), [w.rows(), w.cols()]))
+                .add_formatted(&format!(
+                    "Packed({:?}, {:?})",
+                    w.format(),
+                    [w.rows(), w.cols()]
+                ))
                 .optional(),
         }
     }
@@ -192,7 +196,10 @@ impl Gemma3 {
     pub fn projections(&self) -> impl Iterator<Item = (String, &Projection)> {
         self.layers.iter().enumerate().flat_map(|(i, l)| {
             let all = layer_projections!(l, &);
-            LAYER_PROJECTIONS.into_iter().zip(all).map(move |(n, p)| (path(i, n), p))
+            LAYER_PROJECTIONS
+                .into_iter()
+                .zip(all)
+                .map(move |(n, p)| (path(i, n), p))
         })
     }
 
@@ -200,7 +207,10 @@ impl Gemma3 {
     pub fn projections_mut(&mut self) -> impl Iterator<Item = (String, &mut Projection)> {
         self.layers.iter_mut().enumerate().flat_map(|(i, l)| {
             let all = layer_projections!(l, &mut);
-            LAYER_PROJECTIONS.into_iter().zip(all).map(move |(n, p)| (path(i, n), p))
+            LAYER_PROJECTIONS
+                .into_iter()
+                .zip(all)
+                .map(move |(n, p)| (path(i, n), p))
         })
     }
 
@@ -246,7 +256,11 @@ impl Gemma3 {
 
     /// Bytes held by packed weights.
     pub fn packed_bytes(&self) -> usize {
-        let head = self.embed_tokens.packed_head.as_ref().map_or(0, |h| h.bytes());
+        let head = self
+            .embed_tokens
+            .packed_head
+            .as_ref()
+            .map_or(0, |h| h.bytes());
         head + self
             .projections()
             .map(|(_, p)| match p {

@@ -87,7 +87,11 @@ fn refills_give_the_reference_tokens_of_the_ifeval_fixture() {
     let prompts: Vec<Vec<u32>> = records.iter().map(|r| ids(&r["input_ids"])).collect();
     // 12 prompts through 5 rows: finished rows are refilled while the others run on.
     let out = run(model, 5, requests(&prompts, &greedy(48, &STOP_IDS)), false);
-    assert_eq!(out.started, (0..12).collect::<Vec<u64>>(), "admitted in order");
+    assert_eq!(
+        out.started,
+        (0..12).collect::<Vec<u64>>(),
+        "admitted in order"
+    );
     for (i, rec) in records.iter().enumerate() {
         assert_eq!(
             out.generations[&(i as u64)].tokens,
@@ -122,7 +126,10 @@ fn a_long_prompt_among_short_ones_gives_the_logits_it_gives_alone() {
         assert_eq!(a.len(), b.len(), "{name}: steps");
         let mut per_step: Vec<f32> = a.iter().zip(b).map(|(x, y)| max_abs_diff(x, y)).collect();
         let shown: Vec<String> = per_step.iter().map(|d| format!("{d:.1e}")).collect();
-        eprintln!("{name}: max |Δlogit| per step, batch of 5 vs alone: {}", shown.join(" "));
+        eprintln!(
+            "{name}: max |Δlogit| per step, batch of 5 vs alone: {}",
+            shown.join(" ")
+        );
         // The first token comes from the same one-row prefill, so it is exact; decode steps
         // differ by the rounding of flex's matmul at 5 rows vs 1 (typically 3e-5, a few steps
         // of the 643-token prompt up to 4.2e-4 on 2026-12-01), far inside the 2e-3 to HF.
@@ -206,7 +213,11 @@ fn a_2000_token_generation_keeps_the_cache_linear_and_the_window_bounded() {
     let sliding = model.config.sliding_window;
     for layer in scheduler.cache().layers() {
         if let Some(w) = layer.window() {
-            assert_eq!((w, layer.slots()), (sliding, sliding), "sliding layer at its window");
+            assert_eq!(
+                (w, layer.slots()),
+                (sliding, sliding),
+                "sliding layer at its window"
+            );
         }
     }
     eprintln!(

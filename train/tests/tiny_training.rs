@@ -99,8 +99,18 @@ fn full_finetuning_with_a_frozen_embedding_learns_and_exports() {
     let tuned = outcome.model.valid();
     let values = |m: &model::Gemma3| model::host::to_vec(m.embed_tokens.chunks[0].val()).unwrap();
     assert_eq!(values(&base), values(&tuned), "the embedding stayed frozen");
-    let q =
-        |m: &model::Gemma3| model::host::to_vec(m.layers[0].self_attn.q_proj.float("q_proj").unwrap().weight.val()).unwrap();
+    let q = |m: &model::Gemma3| {
+        model::host::to_vec(
+            m.layers[0]
+                .self_attn
+                .q_proj
+                .float("q_proj")
+                .unwrap()
+                .weight
+                .val(),
+        )
+        .unwrap()
+    };
     assert!(
         max_abs_diff(&q(&base), &q(&tuned)) > 1e-4,
         "layer weights trained"

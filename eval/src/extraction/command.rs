@@ -92,13 +92,7 @@ pub fn compare(
             items.len(),
             data.display()
         );
-        let eval = evaluate::evaluate(
-            model,
-            tok,
-            &items,
-            opts.max_seqs,
-            opts.max_new_tokens,
-        )?;
+        let eval = evaluate::evaluate(model, tok, &items, opts.max_seqs, opts.max_new_tokens)?;
         println!("{name}: {:.0} s", eval.secs);
         for o in eval.outputs.iter().take(opts.show) {
             println!("  {name} output: {:?}", o.text);

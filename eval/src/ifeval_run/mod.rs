@@ -135,8 +135,13 @@ pub fn generate_responses(
             Event::Finished { id, generation } => {
                 in_flight -= 1;
                 let (input, ids) = (pending[id as usize], &prompts[id as usize]);
-                let record =
-                    ResponseRecord::new(input.key, &input.prompt, ids.len(), generation, tokenizer)?;
+                let record = ResponseRecord::new(
+                    input.key,
+                    &input.prompt,
+                    ids.len(),
+                    generation,
+                    tokenizer,
+                )?;
                 log.append(&python_json(&record))?;
                 done.insert(input.key, record);
                 bar.inc(1);

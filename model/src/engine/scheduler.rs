@@ -114,7 +114,10 @@ impl<'m> Scheduler<'m> {
     }
 
     /// One step: at most one prefill chunk, then one decode token for every running row.
-    pub fn step(&mut self, on_event: &mut impl FnMut(Event) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    pub fn step(
+        &mut self,
+        on_event: &mut impl FnMut(Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         self.admit(on_event)?;
         if self.prefill.is_some() {
             self.prefill_chunk(on_event)?;
@@ -132,7 +135,10 @@ impl<'m> Scheduler<'m> {
     }
 
     /// Starts the next queued request's prefill when a row is free for it.
-    fn admit(&mut self, on_event: &mut impl FnMut(Event) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    fn admit(
+        &mut self,
+        on_event: &mut impl FnMut(Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         while self.prefill.is_none() && self.free_row().is_some() {
             let Some(request) = self.queue.pop_front() else {
                 break;
@@ -156,7 +162,10 @@ impl<'m> Scheduler<'m> {
         Ok(())
     }
 
-    fn prefill_chunk(&mut self, on_event: &mut impl FnMut(Event) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    fn prefill_chunk(
+        &mut self,
+        on_event: &mut impl FnMut(Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let start = Instant::now();
         let mut p = self.prefill.take().expect("a prefill in progress");
         let prompt = p.seq.prompt();
@@ -194,7 +203,10 @@ impl<'m> Scheduler<'m> {
         Ok(())
     }
 
-    fn decode(&mut self, on_event: &mut impl FnMut(Event) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    fn decode(
+        &mut self,
+        on_event: &mut impl FnMut(Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let Some(last) = self.rows.iter().rposition(Option::is_some) else {
             return Ok(());
         };
@@ -206,9 +218,9 @@ impl<'m> Scheduler<'m> {
             .map(|s| s.as_ref().map_or(PAD_ID, |s| s.next))
             .collect();
         let device = self.model.device();
-        let hidden = self
-            .model
-            .forward_rows(host::tokens(&next, n, &device), &mut self.cache, 0..n);
+        let hidden =
+            self.model
+                .forward_rows(host::tokens(&next, n, &device), &mut self.cache, 0..n);
         let logits = host::to_vec(self.model.last_logits(hidden)).context("a decode step")?;
         let vocab = logits.len() / n;
         for (row, row_logits) in logits.chunks_exact(vocab).enumerate() {
@@ -242,10 +254,9 @@ impl<'m> Scheduler<'m> {
     /// With nothing left to admit, moves the last running rows into the free rows below them,
     /// so decode steps stop carrying idle rows.
     fn compact(&mut self) {
-        while let (Some(free), Some(last)) = (
-            self.free_row(),
-            self.rows.iter().rposition(Option::is_some),
-        ) {
+        while let (Some(free), Some(last)) =
+            (self.free_row(), self.rows.iter().rposition(Option::is_some))
+        {
             if free > last {
                 break;
             }

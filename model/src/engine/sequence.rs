@@ -58,7 +58,12 @@ impl Sequence {
         }
         if let Some(tok) = tokenizer.filter(|_| !self.config.stop_strings.is_empty()) {
             let text = tok.decode(generated, false)?;
-            if self.config.stop_strings.iter().any(|s| text.contains(s.as_str())) {
+            if self
+                .config
+                .stop_strings
+                .iter()
+                .any(|s| text.contains(s.as_str()))
+            {
                 return Ok(Some(StopReason::StopString));
             }
         }

@@ -92,7 +92,10 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
         let [inp, out] = p.dims();
         let values = crate::host::transpose(&get(name, &[out, inp])?, out, inp);
         *p = Projection::Float(Linear {
-            weight: Param::from_tensor(Tensor::from_data(TensorData::new(values, [inp, out]), opts)),
+            weight: Param::from_tensor(Tensor::from_data(
+                TensorData::new(values, [inp, out]),
+                opts,
+            )),
             bias: None,
         });
         Ok(())

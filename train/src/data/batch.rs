@@ -31,7 +31,9 @@ impl Batch {
         for (row, ex) in examples.iter().enumerate() {
             let input = &ex.ids[..ex.ids.len() - 1];
             batch.tokens.extend_from_slice(input);
-            batch.tokens.extend(std::iter::repeat_n(PAD_ID, len - input.len()));
+            batch
+                .tokens
+                .extend(std::iter::repeat_n(PAD_ID, len - input.len()));
             for (i, (&next, &trained)) in ex.ids.iter().zip(&ex.targets).enumerate().skip(1) {
                 if trained {
                     batch.positions.push(row * len + i - 1);

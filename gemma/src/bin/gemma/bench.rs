@@ -101,24 +101,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn run_engine(args: &Args) -> anyhow::Result<()> {
     let files = args.model.resolve()?;
-    let prompts =
-        engine_bench::ifeval_prompts(&gemma::paths::data_dir(), &files.tokenizer, args.engine_prompts)?;
+    let prompts = engine_bench::ifeval_prompts(
+        &gemma::paths::data_dir(),
+        &files.tokenizer,
+        args.engine_prompts,
+    )?;
     let llama = engine_bench::llama_batched_bench_binary();
     let loaded = args.model.load_files(files)?;
     let threads = rayon::current_num_threads();
-    let rows = engine_bench::run(&loaded.model, &prompts, args.engine_new_tokens, &args.max_seqs)?;
+    let rows = engine_bench::run(
+        &loaded.model,
+        &prompts,
+        args.engine_new_tokens,
+        &args.max_seqs,
+    )?;
     let mean_prompt = prompts.iter().map(Vec::len).sum::<usize>() / prompts.len();
     let llama_rows = match &llama {
-        Some(bin) if loaded.model_path.extension().is_some_and(|e| e == "gguf") => Ok(
-            engine_bench::llama_batched_bench(
+        Some(bin) if loaded.model_path.extension().is_some_and(|e| e == "gguf") => {
+            Ok(engine_bench::llama_batched_bench(
                 bin,
                 &loaded.model_path,
                 threads,
                 mean_prompt,
                 args.engine_new_tokens,
                 &args.max_seqs,
-            )?,
-        ),
+            )?)
+        }
         Some(_) => Err("the model is not a GGUF file".to_string()),
         None => Err("llama-batched-bench not found (scripts/install-llama-cpp-tools.sh)".into()),
     };
@@ -139,9 +147,15 @@ fn run_engine(args: &Args) -> anyhow::Result<()> {
         args.engine_new_tokens,
         loaded.backend,
         loaded.dtype,
-        args.model.packed.map(|p| format!(", packed {p:?}")).unwrap_or_default()
+        args.model
+            .packed
+            .map(|p| format!(", packed {p:?}"))
+            .unwrap_or_default()
     );
-    println!("| max_seqs | tokens | wall s | tok/s | peak cache | llama.cpp tok/s (B seqs × {mean_prompt}+{}) | ratio |", args.engine_new_tokens);
+    println!(
+        "| max_seqs | tokens | wall s | tok/s | peak cache | llama.cpp tok/s (B seqs × {mean_prompt}+{}) | ratio |",
+        args.engine_new_tokens
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let l = llama_rows
@@ -156,7 +170,8 @@ fn run_engine(args: &Args) -> anyhow::Result<()> {
             r.tok_s,
             r.peak_cache_bytes as f64 / (1 << 20) as f64,
             l.map(|l| format!("{:.1}", l.tok_s)).unwrap_or_default(),
-            l.map(|l| format!("{:.2}x", r.tok_s / l.tok_s)).unwrap_or_default(),
+            l.map(|l| format!("{:.2}x", r.tok_s / l.tok_s))
+                .unwrap_or_default(),
         );
     }
     if let Err(why) = &llama_rows {

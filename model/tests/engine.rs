@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use common::*;
 use gemma::paths;
@@ -14,16 +13,6 @@ use model::generate::{Generation, GenerationConfig};
 use model::packed::PackedFormat;
 use model::tokenizer::STOP_IDS;
 use model::{BackendKind, Gemma3};
-
-fn default_model() -> Option<&'static Gemma3> {
-    static MODEL: OnceLock<Option<Gemma3>> = OnceLock::new();
-    MODEL
-        .get_or_init(|| {
-            let path = paths::real_model_for_tests()?;
-            Some(load(&path, &BackendKind::default_kind().device().unwrap()))
-        })
-        .as_ref()
-}
 
 fn greedy(max_new_tokens: usize, stop_ids: &[u32]) -> GenerationConfig {
     GenerationConfig {

@@ -6,11 +6,10 @@ mod common;
 
 use common::*;
 use gemma::paths;
+use model::GemmaTokenizer;
 use model::chat_template::{self, Message};
 use model::generate::{GenerationConfig, generate, generate_batch};
 use model::tokenizer::STOP_IDS;
-use model::{BackendKind, Gemma3, GemmaTokenizer};
-use std::sync::OnceLock;
 
 /// The bound for f32 backends (the fixture README expects about 1e-3).
 const LOGIT_TOL: f32 = 2e-3;
@@ -28,17 +27,6 @@ fn tokenizer() -> Option<GemmaTokenizer> {
     let path =
         paths::resolve_tokenizer(&model, None).expect("tokenizer.json is fetched with the model");
     Some(GemmaTokenizer::from_file(&path).unwrap())
-}
-
-/// The model on the default backend, loaded once for this test binary.
-fn default_model() -> Option<&'static Gemma3> {
-    static MODEL: OnceLock<Option<Gemma3>> = OnceLock::new();
-    MODEL
-        .get_or_init(|| {
-            let path = paths::real_model_for_tests()?;
-            Some(load(&path, &BackendKind::default_kind().device().unwrap()))
-        })
-        .as_ref()
 }
 
 fn prompt(name: &str) -> serde_json::Value {

@@ -7,6 +7,7 @@ use gemma::paths;
 use model::{BackendKind, Gemma3, host};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub fn fixture(rel: &str) -> PathBuf {
     paths::data_dir().join("fixtures").join(rel)
@@ -111,4 +112,16 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 
 pub fn argmax(v: &[f32]) -> u32 {
     model::sampling::argmax(v)
+}
+
+/// The real model at f32 on the default backend, loaded once per test binary; `None` (the
+/// tests skip) when the weights are absent.
+pub fn default_model() -> Option<&'static Gemma3> {
+    static MODEL: OnceLock<Option<Gemma3>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let path = paths::real_model_for_tests()?;
+            Some(load(&path, &BackendKind::default_kind().device().unwrap()))
+        })
+        .as_ref()
 }

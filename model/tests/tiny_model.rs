@@ -140,3 +140,72 @@ fn prompt_longer_than_the_context_is_an_error() {
         .to_string();
     assert!(err.contains("exceeds the context of 256"), "{err}");
 }
+
+fn request(id: u64, prompt: Vec<u32>, max_new_tokens: usize) -> model::engine::Request {
+    model::engine::Request {
+        id,
+        prompt,
+        config: greedy_cfg(max_new_tokens),
+    }
+}
+
+#[test]
+fn the_scheduler_refuses_bad_requests_and_frees_cancelled_rows() {
+    use model::engine::{EngineConfig, Event, Scheduler};
+    let device = model::BackendKind::default_kind().device().unwrap();
+    let model = tiny(&device);
+    let prompts: Vec<Vec<u32>> = sequences().iter().map(|s| ids(&s["input_ids"])).collect();
+    let cfg = EngineConfig {
+        max_seqs: 2,
+        prefill_chunk: 4,
+    };
+    let mut s = Scheduler::new(&model, None, cfg).unwrap();
+    let err = s.submit(request(9, vec![], 4)).unwrap_err().to_string();
+    assert!(err.contains("request 9: the prompt has no tokens"), "{err}");
+    let err = s
+        .submit(request(8, vec![5; 200], 100))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("request 8: prompt of 200 tokens plus 100"),
+        "{err}"
+    );
+
+    // Request 0 is cancelled mid-run; 1 and 2 then share the rows and still give the reference.
+    for (i, p) in prompts.iter().take(3).enumerate() {
+        s.submit(request(i as u64, p.clone(), 12)).unwrap();
+    }
+    s.submit(request(3, prompts[0].clone(), 0)).unwrap();
+    let mut finished = std::collections::HashMap::new();
+    let mut steps = 0;
+    while !s.is_idle() {
+        s.step(&mut |e| {
+            if let Event::Finished { id, generation } = e {
+                finished.insert(id, generation.tokens);
+            }
+            Ok(())
+        })
+        .unwrap();
+        steps += 1;
+        if steps == 5 {
+            s.cancel(0);
+        }
+        assert!(s.in_flight() <= 2 + 1, "two rows plus one prefill");
+    }
+    assert!(
+        !finished.contains_key(&0),
+        "a cancelled request does not finish"
+    );
+    assert_eq!(
+        finished[&3],
+        Vec::<u32>::new(),
+        "a zero token limit finishes at once"
+    );
+    for i in [1, 2] {
+        assert_eq!(
+            finished[&(i as u64)],
+            ids(&sequences()[i]["greedy"]["ids"])[..12],
+            "sequence {i}"
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! The whole model, per backend and precision: one decode step (batch 1) with 128 and 1024
 //! positions in the KV cache, one batched decode step of 8 and 32 sequences, a 512-token
 //! prefill to the last logits, the LM head alone, and the engine on a short form of
-//! `gemma bench --engine`'s workload (8 prompts of 24 to 80 tokens, 16 new tokens each, 4 in
+//! `gemma bench --engine`'s workload (6 prompts of 16 to 56 tokens, 8 new tokens each, 3 in
 //! flight, so rows are refilled). Uses the real weights when present (the
 //! fetch cache or $GEMMA_MODEL), else the real config with uninitialised weights (same shapes,
 //! same work).
@@ -108,23 +108,23 @@ fn bench_model(c: &mut Criterion, name: &str, model: &Gemma3) {
         bch.iter(|| black_box(host::to_vec(model.last_logits(hidden.clone())).expect("lm head")))
     });
     let config = GenerationConfig {
-        max_new_tokens: 16,
+        max_new_tokens: 8,
         stop_ids: vec![],
         ..Default::default()
     };
-    let requests: Vec<Request> = (0..8)
+    let requests: Vec<Request> = (0..6)
         .map(|i| Request {
             id: i,
-            prompt: vec![PROMPT; 24 + 8 * i as usize],
+            prompt: vec![PROMPT; 16 + 8 * i as usize],
             config: config.clone(),
         })
         .collect();
     let engine_cfg = EngineConfig {
-        max_seqs: 4,
+        max_seqs: 3,
         ..EngineConfig::default()
     };
-    g.throughput(Throughput::Elements(8 * 16));
-    g.bench_function("engine_8x16_seqs4", |bch| {
+    g.throughput(Throughput::Elements(6 * 8));
+    g.bench_function("engine_6x8_seqs3", |bch| {
         bch.iter(|| {
             black_box(
                 engine::run(model, None, engine_cfg, requests.clone(), |_| Ok(())).expect("engine"),

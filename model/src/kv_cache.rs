@@ -281,11 +281,6 @@ impl KvCache {
         self.lens.len()
     }
 
-    /// Tokens held by each row.
-    pub fn lens(&self) -> &[usize] {
-        &self.lens
-    }
-
     pub fn layers(&self) -> &[LayerCache] {
         &self.layers
     }

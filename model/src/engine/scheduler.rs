@@ -100,10 +100,6 @@ impl<'m> Scheduler<'m> {
         self.rows.iter().flatten().count() + usize::from(self.prefill.is_some())
     }
 
-    pub fn queued(&self) -> usize {
-        self.queue.len()
-    }
-
     pub fn stats(&self) -> EngineStats {
         self.stats
     }

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite, with everything it needs installed first: the Debian packages (Mesa's
-# Vulkan driver, so wgpu runs on the CPU), the real weights and tokenizer, and a CPU libtorch for
-# the tch backend. Then the tests in release mode: the default backends (flex, ndarray, wgpu)
-# plus tch. Idempotent; extra arguments go to `cargo test` (e.g. `-p eval`).
+# Vulkan driver, so wgpu runs on the CPU), the real weights and tokenizer, a CPU libtorch for
+# the tch backend, and the openai Python client. Then the tests in release mode: the default
+# backends (flex, ndarray, wgpu) plus tch. Idempotent; extra arguments go to `cargo test` (e.g. `-p eval`).
 #   usage: scripts/test.sh [CARGO TEST ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh fetch test
 bash scripts/fetch-model.sh
 bash scripts/fetch-libtorch.sh
+# The official OpenAI client, which the server test drives (pinned; into .cache/python).
+openai_version=2.54.0
+if [ ! -d ".cache/python/openai-$openai_version.dist-info" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --upgrade --target .cache/python \
+    "openai==$openai_version"
+fi
 # Mesa's Vulkan loader warns without a runtime dir.
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "$XDG_RUNTIME_DIR" ]; then
   export XDG_RUNTIME_DIR=$(mktemp -d)

@@ -21,6 +21,7 @@ pub mod projection;
 pub mod rms_norm;
 pub mod rope;
 pub mod sampling;
+pub mod scoring;
 pub mod tied_embedding;
 pub mod tokenizer;
 pub mod weights;

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::softmax::LogSoftmax;
 use super::top_logits::TopLogits;
+use model::scoring::LogSoftmax;
 
 /// Per-position numbers, kept per chunk so that medians and percentiles can be taken at the end.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

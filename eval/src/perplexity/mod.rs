@@ -14,7 +14,6 @@ pub mod chunk;
 pub mod kld;
 pub mod logits_file;
 pub mod report;
-pub mod softmax;
 pub mod stats;
 pub mod tokens;
 pub mod top_logits;
@@ -30,10 +29,10 @@ use serde_json::{Value, json};
 use crate::progress;
 use crate::provenance::sha256_file;
 use crate::run_dir::{self, JsonlLog};
-use chunk::{ChunkRecord, map_scored_rows};
+use chunk::ChunkRecord;
 use kld::{ChunkKld, PositionKld};
 use logits_file::{Header, LogitsReader, LogitsWriter, scored_per_chunk};
-use softmax::LogSoftmax;
+use model::scoring::{LogSoftmax, map_position_logits};
 use stats::{KldStats, PplStats};
 use top_logits::TopLogits;
 
@@ -323,7 +322,7 @@ fn evaluate_chunk(
     save_k: Option<usize>,
 ) -> Result<(ChunkRecord, Vec<TopLogits>)> {
     let first = tokens.len() / 2;
-    let positions = map_scored_rows(model, tokens, |p, logits| {
+    let positions = map_position_logits(model, tokens, first..tokens.len() - 1, |p, logits| {
         let target = tokens[p + 1];
         let softmax = LogSoftmax::new(logits);
         let nll = -softmax.log_prob(logits[target as usize]);

@@ -7,6 +7,7 @@ mod convert;
 mod generate;
 mod inspect;
 mod logits;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use gemma::args::{Loaded, ModelArgs};
@@ -15,7 +16,7 @@ use gemma::args::{Loaded, ModelArgs};
 #[command(
     name = "gemma",
     version,
-    about = "Gemma 3 in Burn: generate, chat, logits, backends, convert, bench, inspect"
+    about = "Gemma 3 in Burn: generate, chat, serve, logits, backends, convert, bench, inspect"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +29,8 @@ enum Cmd {
     Generate(generate::Args),
     /// Chat interactively (one line per user turn; an empty line or EOF ends).
     Chat(chat::Args),
+    /// Serve the OpenAI API (completions, chat completions, streaming) on the engine.
+    Serve(serve::Args),
     /// Print the input ids and the top-k logits at the last position.
     Logits(logits::Args),
     /// List the compiled backends and probe each (device, dtypes, a test matmul).
@@ -44,6 +47,7 @@ fn main() {
     let result = match Cli::parse().cmd {
         Cmd::Generate(args) => generate::run(args),
         Cmd::Chat(args) => chat::run(args),
+        Cmd::Serve(args) => serve::run(args),
         Cmd::Logits(args) => logits::run(args),
         Cmd::Backends(args) => backends::run(args),
         Cmd::Convert(args) => convert::run(args),

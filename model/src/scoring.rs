@@ -1,5 +1,14 @@
-//! Log-probabilities from one row of logits, computed as llama.cpp's `perplexity.cpp` does:
-//! the float32 maximum, then `Σ expf(l - max)` accumulated in double.
+//! Scoring text: log-probabilities from rows of logits, computed as llama.cpp's
+//! `perplexity.cpp` does (the float32 maximum, then `Σ expf(l - max)` accumulated in double),
+//! and the logits of chosen positions of a sequence, block by block.
+
+use std::ops::Range;
+
+use crate::{Gemma3, host};
+
+/// Positions whose logits are computed at once: 64 × 262144 f32 is 64 MiB, under wgpu's
+/// 128 MiB limit on one buffer.
+pub const LOGIT_BLOCK: usize = 64;
 
 /// The normalizer of one row: `log p(i) = (l_i - max) - log_sum`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,6 +66,42 @@ pub fn top_k(logits: &[f32], k: usize) -> Vec<u32> {
     }
     ids.sort_unstable_by(order);
     ids
+}
+
+/// Runs `tokens` from an empty cache and returns `f(position, logits)` for every position of
+/// `positions`, in order; position `p` predicts `tokens[p + 1]`. The rows of a block are shared
+/// among the cores: the host-side log-softmax is a tenth of a chunk's time.
+pub fn map_position_logits<R: Send>(
+    model: &Gemma3,
+    tokens: &[u32],
+    positions: Range<usize>,
+    f: impl Fn(usize, &[f32]) -> R + Sync,
+) -> anyhow::Result<Vec<R>> {
+    assert!(positions.end <= tokens.len(), "positions past the tokens");
+    let mut cache = model.new_cache(1);
+    let hidden = model.forward(host::tokens(tokens, 1, &model.device()), &mut cache);
+    let d = hidden.dims()[2];
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let mut out = Vec::with_capacity(positions.len());
+    for start in positions.clone().step_by(LOGIT_BLOCK) {
+        let end = (start + LOGIT_BLOCK).min(positions.end);
+        let logits = host::to_vec(model.logits(hidden.clone().slice([0..1, start..end, 0..d])))?;
+        let vocab = logits.len() / (end - start);
+        let rows: Vec<(usize, &[f32])> = (start..end).zip(logits.chunks_exact(vocab)).collect();
+        std::thread::scope(|s| {
+            let f = &f;
+            let workers: Vec<_> = rows
+                .chunks(rows.len().div_ceil(threads))
+                .map(|part| {
+                    s.spawn(move || part.iter().map(|&(p, row)| f(p, row)).collect::<Vec<R>>())
+                })
+                .collect();
+            for worker in workers {
+                out.extend(worker.join().expect("a row worker panicked"));
+            }
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-// With the model's `tch` backend, this crate's binary and tests link libtorch. Whether
+// Also the build script of `eval`, `experiments` and `serve` (their Cargo.toml points here).
+// With the model's `tch` backend, a crate's binaries and tests link libtorch. Whether
 // `model/tch` is on cannot be seen from here (it is a feature of the model crate), so when
 // LIBTORCH is set (.cargo/config.toml does) its lib folder is always embedded as an rpath,
 // as model/build.rs does for the model crate's own binaries; it is unused without tch.

@@ -21,7 +21,9 @@ use tokio::time::Instant;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::protocol::{ChatRequest, CompletionRequest, PromptInput, Sampling, parse};
+use crate::protocol::{
+    ChatRequest, CompletionRequest, PromptInput, SAMPLING_FIELDS, Sampling, parse,
+};
 use crate::text_stream::TextStream;
 use crate::worker::{Job, Scored, Update};
 
@@ -50,7 +52,10 @@ pub async fn completions(
 ) -> Response {
     let plan = async {
         let body = read_body(&s, &headers, body).await?;
-        plan_completion(&s, parse(&body, CompletionRequest::FIELDS)?)
+        plan_completion(
+            &s,
+            parse(&body, &[CompletionRequest::FIELDS, SAMPLING_FIELDS])?,
+        )
     };
     match plan.await {
         Ok(plan) => answer(s, plan).await,
@@ -61,7 +66,7 @@ pub async fn completions(
 pub async fn chat(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     let plan = async {
         let body = read_body(&s, &headers, body).await?;
-        plan_chat(&s, parse(&body, ChatRequest::FIELDS)?)
+        plan_chat(&s, parse(&body, &[ChatRequest::FIELDS, SAMPLING_FIELDS])?)
     };
     match plan.await {
         Ok(plan) => answer(s, plan).await,
@@ -69,7 +74,11 @@ pub async fn chat(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Body
     }
 }
 
-async fn read_body(s: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(
+    s: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ApiError> {
     let limit = s.cfg.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -83,7 +92,7 @@ async fn read_body(s: &AppState, headers: &HeaderMap, body: Body) -> Result<Byte
         .map_err(|_| ApiError::too_large(limit))
 }
 
-fn check_model(s: &AppState, model: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn check_model(s: &AppState, model: Option<&str>) -> Result<(), ApiError> {
     match model {
         Some(m) if m != s.cfg.model_name => Err(ApiError::unknown_model(m, &s.cfg.model_name)),
         _ => Ok(()),
@@ -548,22 +557,19 @@ impl Run {
         v
     }
 
-    /// Log-probabilities in the endpoint's format, for `scored` (stop ids left out, as they
-    /// are from the text); offsets continue from the choice's last.
+    /// Log-probabilities in the endpoint's format for `scored`, stop ids included (lm-eval
+    /// drops the last generated entry); offsets continue from the choice's last.
     fn logprobs_json(&mut self, index: usize, scored: &[Scored]) -> Value {
         let tok = &self.state.tokenizer;
         let piece = |id: u32| tok.decode(&[id], false).unwrap_or_default();
-        let shown: Vec<&Scored> = scored
-            .iter()
-            .filter(|t| !STOP_IDS.contains(&t.token))
-            .collect();
+        let shown: Vec<&Scored> = scored.iter().collect();
         match self.kind {
             Kind::Completion => {
                 let c = &mut self.choices[index];
                 let mut offsets = Vec::with_capacity(shown.len());
                 for t in &shown {
                     offsets.push(c.offset);
-                    if t.token != BOS_ID {
+                    if t.token != BOS_ID && !STOP_IDS.contains(&t.token) {
                         c.offset += piece(t.token).chars().count();
                     }
                 }

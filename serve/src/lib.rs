@@ -3,7 +3,8 @@
 //! Every request becomes engine jobs (one per prompt) on one thread that owns the model and
 //! batches all jobs in flight continuously. Endpoints: `POST /v1/completions` (text or token-id
 //! prompts, prompt log-probabilities with `echo`), `POST /v1/chat/completions` (the Gemma chat
-//! template), both streamed with `stream`; `GET /v1/models`, `GET /health`, `GET /metrics`.
+//! template), both streamed with `stream`; `GET /v1/models`, `GET /health`, `GET /metrics`;
+//! and vLLM's `/tokenizer_info`, `/tokenize` and `/detokenize`, which lm-eval reads.
 
 mod completions;
 mod connection_limit;
@@ -11,6 +12,7 @@ mod error;
 mod metrics;
 mod protocol;
 mod text_stream;
+mod tokenize;
 mod worker;
 
 use std::future::Future;
@@ -158,6 +160,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v1/completions", post(completions::completions))
         .route("/v1/chat/completions", post(completions::chat))
         .route("/v1/models", get(models))
+        .route("/tokenizer_info", get(tokenize::tokenizer_info))
+        .route("/tokenize", post(tokenize::tokenize))
+        .route("/detokenize", post(tokenize::detokenize))
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
     Router::new()
         .merge(v1)
@@ -168,7 +173,7 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// With a key set, `/v1` needs `Authorization: Bearer KEY`. The hashes are compared in constant
+/// With a key set, `/v1` (and the tokenizer endpoints) need `Authorization: Bearer KEY`. The hashes are compared in constant
 /// time, so neither the key's bytes nor its length leak through timing.
 async fn authorize(State(s): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if let Some(expected) = &s.key_hash {

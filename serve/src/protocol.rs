@@ -80,7 +80,7 @@ pub struct Sampling {
 
 /// The fields of [`Sampling`], plus `user`, which is accepted and ignored as OpenAI's own
 /// bookkeeping.
-const SAMPLING_FIELDS: &[&str] = &[
+pub const SAMPLING_FIELDS: &[&str] = &[
     "temperature",
     "top_p",
     "top_k",
@@ -97,9 +97,9 @@ const SAMPLING_FIELDS: &[&str] = &[
     "user",
 ];
 
-/// A request body: JSON of the type's shape, with no field outside `fields` and the shared
-/// sampling fields. (serde's `deny_unknown_fields` does not work with `flatten`.)
-pub fn parse<T: DeserializeOwned>(body: &[u8], fields: &[&str]) -> Result<T, ApiError> {
+/// A request body: JSON of the type's shape, with no field outside the lists of `fields`.
+/// (serde's `deny_unknown_fields` does not work with `flatten`.)
+pub fn parse<T: DeserializeOwned>(body: &[u8], fields: &[&[&str]]) -> Result<T, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_body(format!("the body is not valid JSON: {e}")))?;
     let Value::Object(map) = &value else {
@@ -107,7 +107,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8], fields: &[&str]) -> Result<T, Api
     };
     if let Some(key) = map
         .keys()
-        .find(|k| !fields.contains(&k.as_str()) && !SAMPLING_FIELDS.contains(&k.as_str()))
+        .find(|k| !fields.iter().any(|f| f.contains(&k.as_str())))
     {
         return Err(ApiError::invalid(key, format!("unknown field `{key}`")));
     }
@@ -151,6 +151,34 @@ pub struct ChatRequest {
     pub top_logprobs: Option<usize>,
     #[serde(flatten)]
     pub sampling: Sampling,
+}
+
+/// vLLM's `/tokenize` body.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TokenizeRequest {
+    pub model: Option<String>,
+    pub prompt: String,
+    #[serde(default = "yes")]
+    pub add_special_tokens: bool,
+}
+
+impl TokenizeRequest {
+    pub const FIELDS: &[&str] = &["model", "prompt", "add_special_tokens"];
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// vLLM's `/detokenize` body.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DetokenizeRequest {
+    pub model: Option<String>,
+    pub tokens: Vec<u32>,
+}
+
+impl DetokenizeRequest {
+    pub const FIELDS: &[&str] = &["model", "tokens"];
 }
 
 impl ChatRequest {

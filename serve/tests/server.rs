@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use burn::tensor::DType;
 use gemma::paths;
 use model::engine::{self, EngineConfig, Event, Request};
 use model::generate::GenerationConfig;
@@ -40,7 +39,7 @@ fn load() -> (Gemma3, GemmaTokenizer) {
     let (model, tokenizer) = files().unwrap();
     let device = BackendKind::default_kind().device().unwrap();
     (
-        model::weights::load_model(&model, &device, DType::F32).unwrap(),
+        model::weights::load_model(&model, &device, model::ModelDtype::F32.burn()).unwrap(),
         GemmaTokenizer::from_file(&tokenizer).unwrap(),
     )
 }
@@ -510,91 +509,97 @@ fn raw(f: &Fixture, path: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) 
     )
 }
 
+/// Bad request bodies: path, body, expected status and `param`.
+const BAD: &[(&str, &str, u16, Option<&str>)] = &[
+    ("/v1/completions", "{not json", 400, None),
+    ("/v1/completions", "[1, 2]", 400, None),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "max_tokens": "ten"}"#,
+        400,
+        None,
+    ),
+    ("/v1/completions", r#"{"prompt": 5}"#, 400, None),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "max_tokenz": 3}"#,
+        400,
+        Some("max_tokenz"),
+    ),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "max_tokens": 40000}"#,
+        400,
+        Some("max_tokens"),
+    ),
+    (
+        "/v1/completions",
+        r#"{"prompt": [999999]}"#,
+        400,
+        Some("prompt"),
+    ),
+    ("/v1/completions", r#"{"prompt": []}"#, 400, Some("prompt")),
+    (
+        "/v1/completions",
+        r#"{"prompt": [[]]}"#,
+        400,
+        Some("prompt"),
+    ),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "n": 2}"#,
+        400,
+        Some("n"),
+    ),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "temperature": -1}"#,
+        400,
+        Some("temperature"),
+    ),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "stop": [""]}"#,
+        400,
+        Some("stop"),
+    ),
+    (
+        "/v1/completions",
+        r#"{"prompt": "hi", "model": "gpt-4"}"#,
+        404,
+        Some("model"),
+    ),
+    (
+        "/v1/chat/completions",
+        r#"{"messages": []}"#,
+        400,
+        Some("messages"),
+    ),
+    (
+        "/v1/chat/completions",
+        r#"{"messages": [{"role": "robot", "content": "hi"}]}"#,
+        400,
+        Some("messages[0].role"),
+    ),
+    (
+        "/v1/chat/completions",
+        r#"{"messages": [{"role": "assistant", "content": "hi"}]}"#,
+        400,
+        Some("messages"),
+    ),
+    ("/tokenize", r#"{"text": "hi"}"#, 400, Some("text")),
+    ("/detokenize", r#"{"tokens": [-1]}"#, 400, None),
+];
+
 #[test]
 fn bad_input_gets_an_openai_error_and_the_server_stays_healthy() {
     let Some((f, _turn)) = fixture() else { return };
-    let long: Vec<u32> = vec![818; 32768];
-    let cases: Vec<(&str, Vec<u8>, u16, Option<&str>)> = vec![
-        ("/v1/completions", b"{not json".to_vec(), 400, None),
-        ("/v1/completions", b"[1, 2]".to_vec(), 400, None),
-        (
-            "/v1/completions",
-            br#"{"prompt": "hi", "max_tokens": "ten"}"#.to_vec(),
-            400,
-            None,
-        ),
-        ("/v1/completions", br#"{"prompt": 5}"#.to_vec(), 400, None),
-        (
-            "/v1/completions",
-            br#"{"prompt": "hi", "max_tokenz": 3}"#.to_vec(),
-            400,
-            Some("max_tokenz"),
-        ),
-        (
-            "/v1/completions",
-            br#"{"prompt": "hi", "max_tokens": 40000}"#.to_vec(),
-            400,
-            Some("max_tokens"),
-        ),
-        (
-            "/v1/completions",
-            json!({"prompt": long}).to_string().into_bytes(),
-            400,
-            Some("prompt"),
-        ),
-        (
-            "/v1/completions",
-            br#"{"prompt": [999999]}"#.to_vec(),
-            400,
-            Some("prompt"),
-        ),
-        (
-            "/v1/completions",
-            br#"{"prompt": ""}"#.to_vec(),
-            400,
-            Some("prompt"),
-        ),
-        (
-            "/v1/completions",
-            br#"{"prompt": "hi", "n": 2}"#.to_vec(),
-            400,
-            Some("n"),
-        ),
-        (
-            "/v1/completions",
-            br#"{"prompt": "hi", "temperature": -1}"#.to_vec(),
-            400,
-            Some("temperature"),
-        ),
-        (
-            "/v1/completions",
-            br#"{"prompt": "hi", "model": "gpt-4"}"#.to_vec(),
-            404,
-            Some("model"),
-        ),
-        ("/v1/completions", vec![b' '; 2 << 20], 413, None),
-        (
-            "/v1/chat/completions",
-            br#"{"messages": []}"#.to_vec(),
-            400,
-            Some("messages"),
-        ),
-        (
-            "/v1/chat/completions",
-            br#"{"messages": [{"role": "robot", "content": "hi"}]}"#.to_vec(),
-            400,
-            Some("messages[0].role"),
-        ),
-        (
-            "/v1/chat/completions",
-            br#"{"messages": [{"role": "assistant", "content": "hi"}]}"#.to_vec(),
-            400,
-            Some("messages"),
-        ),
-    ];
-    for (path, body, status, param) in cases {
-        let shown = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
-        let (got, err) = raw(f, path, Some(KEY), &body);
+    // A prompt as long as the context.
+    let long = json!({"prompt": vec![818; 32768]}).to_string();
+    let extra = [("/v1/completions", long.as_str(), 400, Some("prompt"))];
+    for &(path, body, status, param) in BAD.iter().chain(&extra) {
+        let shown = &body[..body.len().min(60)];
+        let (got, err) = raw(f, path, Some(KEY), body.as_bytes());
         assert_eq!(got, status, "{shown}: {err}");
         let e = &err["error"];
         assert!(
@@ -606,6 +611,18 @@ fn bad_input_gets_an_openai_error_and_the_server_stays_healthy() {
             assert_eq!(e["param"], p, "{shown}: {err}");
         }
     }
+    // A body declared over the 1 MiB limit is refused before it is read.
+    let mut conn = TcpStream::connect(f.addr).unwrap();
+    write!(
+        conn,
+        "POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        2 << 20
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#""code":"request_too_large""#), "{answer}");
     let (status, _) = f.get("/health");
     assert_eq!(status, 200);
     let (status, r) = f.post("/v1/completions", &json!({"prompt": "Hi", "max_tokens": 1}));

@@ -14,8 +14,8 @@ gen=${2:-128}
 shift $(($# < 2 ? $# : 2))
 version=0.4.13
 py="$root/.cache/lm-eval"
-if [ ! -d "$py/lm_eval-$version.dist-info" ]; then
-  python3 -m pip install --quiet --disable-pip-version-check --target "$py" "lm_eval[ifeval]==$version"
+if [ ! -d "$py/lm_eval-$version.dist-info" ] || [ ! -d "$py/tenacity" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --target "$py" "lm_eval[api,ifeval]==$version"
 fi
 export PYTHONPATH="$py" NLTK_DATA="$data/data/ifbench/nltk_data" HF_DATASETS_OFFLINE=1 HF_HUB_OFFLINE=1
 gemma="${CARGO_TARGET_DIR:-$root/target}/release/gemma"

@@ -188,7 +188,7 @@ fn greedy_completion_equals_offline_generation_and_hf() {
     assert_eq!(status, 200, "{r}");
     let text = r["choices"][0]["text"].as_str().unwrap();
     let ids = f.tokenizer.encode_prompt(prompt).unwrap();
-    assert_eq!(text, f.offline(&[ids.clone()], 24)[0]);
+    assert_eq!(text, f.offline(std::slice::from_ref(&ids), 24)[0]);
     // HF's greedy ids, as far as the server went.
     let hf: Vec<u32> = fx["greedy"]["ids"]
         .as_array()

@@ -141,6 +141,22 @@ fn prompt_longer_than_the_context_is_an_error() {
     assert!(err.contains("exceeds the context of 256"), "{err}");
 }
 
+#[test]
+fn a_token_id_outside_the_vocabulary_is_an_error() {
+    let device = model::BackendKind::default_kind().device().unwrap();
+    let model = tiny(&device);
+    let vocab = model.config.vocab_size as u32;
+    let err = generate(&model, None, &[2, 5, vocab], &greedy_cfg(4), |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "token id {vocab} is outside the model's vocabulary"
+        )),
+        "{err}"
+    );
+}
+
 fn request(id: u64, prompt: Vec<u32>, max_new_tokens: usize) -> model::engine::Request {
     model::engine::Request {
         id,

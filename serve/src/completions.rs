@@ -128,12 +128,7 @@ fn plan_completion(s: &AppState, r: CompletionRequest) -> Result<Plan, ApiError>
         let (ids, text) = match input {
             PromptInput::Text(t) => (encode(s, &t, "prompt")?, t),
             PromptInput::Ids(ids) => {
-                if let Some(bad) = ids.iter().find(|&&id| id as usize >= s.vocab) {
-                    return Err(ApiError::invalid(
-                        "prompt",
-                        format!("token id {bad} is outside the vocabulary of {}", s.vocab),
-                    ));
-                }
+                check_ids(s, &ids, "prompt")?;
                 let text = s
                     .tokenizer
                     .decode(&ids, false)
@@ -223,6 +218,20 @@ fn plan_chat(s: &AppState, r: ChatRequest) -> Result<Plan, ApiError> {
         stream: r.sampling.stream,
         include_usage: include_usage(&r.sampling),
     })
+}
+
+/// Every id must have a row in the model's embedding.
+pub(crate) fn check_ids(s: &AppState, ids: &[u32], param: &str) -> Result<(), ApiError> {
+    match ids.iter().find(|&&id| id as usize >= s.vocab) {
+        Some(bad) => Err(ApiError::invalid(
+            param,
+            format!(
+                "token id {bad} is outside the model's vocabulary of {}",
+                s.vocab
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn encode(s: &AppState, text: &str, param: &str) -> Result<Vec<u32>, ApiError> {
@@ -328,6 +337,8 @@ fn jobs(
             if len == 0 {
                 return Err(ApiError::invalid(prompt_param, "the prompt has no tokens"));
             }
+            // Text can name a special token outside the model's table (`<image_soft_token>`).
+            check_ids(s, &prompt, prompt_param)?;
             if len >= s.context {
                 return Err(ApiError::invalid(
                     prompt_param,

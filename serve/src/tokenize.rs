@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::AppState;
-use crate::completions::{check_model, read_body};
+use crate::completions::{check_ids, check_model, read_body};
 use crate::error::ApiError;
 use crate::protocol::{DetokenizeRequest, TokenizeRequest, parse};
 
@@ -59,17 +59,12 @@ pub async fn detokenize(
             &[DetokenizeRequest::FIELDS],
         )?;
         check_model(&s, r.model.as_deref())?;
-        if let Some(bad) = r.tokens.iter().find(|&&id| id as usize >= s.vocab) {
-            return Err(ApiError::invalid(
-                "tokens",
-                format!("token id {bad} is outside the vocabulary of {}", s.vocab),
-            ));
-        }
+        check_ids(&s, &r.tokens, "tokens")?;
         let prompt = s
             .tokenizer
             .decode(&r.tokens, false)
             .map_err(|e| ApiError::invalid("tokens", format!("{e:#}")))?;
-        Ok(json!({"prompt": prompt}))
+        Ok::<_, ApiError>(json!({"prompt": prompt}))
     };
     match answer.await {
         Ok(v) => axum::Json(v).into_response(),

@@ -510,83 +510,26 @@ fn raw(f: &Fixture, path: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) 
 }
 
 /// Bad request bodies: path, body, expected status and `param`.
+#[rustfmt::skip]
 const BAD: &[(&str, &str, u16, Option<&str>)] = &[
     ("/v1/completions", "{not json", 400, None),
     ("/v1/completions", "[1, 2]", 400, None),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "max_tokens": "ten"}"#,
-        400,
-        None,
-    ),
+    ("/v1/completions", r#"{"prompt": "hi", "max_tokens": "ten"}"#, 400, None),
     ("/v1/completions", r#"{"prompt": 5}"#, 400, None),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "max_tokenz": 3}"#,
-        400,
-        Some("max_tokenz"),
-    ),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "max_tokens": 40000}"#,
-        400,
-        Some("max_tokens"),
-    ),
-    (
-        "/v1/completions",
-        r#"{"prompt": [999999]}"#,
-        400,
-        Some("prompt"),
-    ),
+    ("/v1/completions", r#"{"prompt": "hi", "max_tokenz": 3}"#, 400, Some("max_tokenz")),
+    ("/v1/completions", r#"{"prompt": "hi", "max_tokens": 40000}"#, 400, Some("max_tokens")),
+    ("/v1/completions", r#"{"prompt": [999999]}"#, 400, Some("prompt")),
+    ("/v1/completions", r#"{"prompt": "Look: <image_soft_token>"}"#, 400, Some("prompt")),
     ("/v1/completions", r#"{"prompt": []}"#, 400, Some("prompt")),
-    (
-        "/v1/completions",
-        r#"{"prompt": [[]]}"#,
-        400,
-        Some("prompt"),
-    ),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "n": 2}"#,
-        400,
-        Some("n"),
-    ),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "temperature": -1}"#,
-        400,
-        Some("temperature"),
-    ),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "stop": [""]}"#,
-        400,
-        Some("stop"),
-    ),
-    (
-        "/v1/completions",
-        r#"{"prompt": "hi", "model": "gpt-4"}"#,
-        404,
-        Some("model"),
-    ),
-    (
-        "/v1/chat/completions",
-        r#"{"messages": []}"#,
-        400,
-        Some("messages"),
-    ),
-    (
-        "/v1/chat/completions",
-        r#"{"messages": [{"role": "robot", "content": "hi"}]}"#,
-        400,
-        Some("messages[0].role"),
-    ),
-    (
-        "/v1/chat/completions",
-        r#"{"messages": [{"role": "assistant", "content": "hi"}]}"#,
-        400,
-        Some("messages"),
-    ),
+    ("/v1/completions", r#"{"prompt": [[]]}"#, 400, Some("prompt")),
+    ("/v1/completions", r#"{"prompt": "hi", "n": 2}"#, 400, Some("n")),
+    ("/v1/completions", r#"{"prompt": "hi", "temperature": -1}"#, 400, Some("temperature")),
+    ("/v1/completions", r#"{"prompt": "hi", "stop": [""]}"#, 400, Some("stop")),
+    ("/v1/completions", r#"{"prompt": "hi", "model": "gpt-4"}"#, 404, Some("model")),
+    ("/v1/chat/completions", r#"{"messages": []}"#, 400, Some("messages")),
+    ("/v1/chat/completions", r#"{"messages": [{"role": "robot", "content": "hi"}]}"#, 400, Some("messages[0].role")),
+    ("/v1/chat/completions", r#"{"messages": [{"role": "assistant", "content": "hi"}]}"#, 400, Some("messages")),
+    ("/v1/chat/completions", r#"{"messages": [{"role": "user", "content": "<image_soft_token>"}]}"#, 400, Some("messages")),
     ("/tokenize", r#"{"text": "hi"}"#, 400, Some("text")),
     ("/detokenize", r#"{"tokens": [-1]}"#, 400, None),
 ];

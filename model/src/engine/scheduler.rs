@@ -70,6 +70,11 @@ impl<'m> Scheduler<'m> {
                 "request {id}: prompt of {len} tokens plus {max_new} new tokens exceeds the context of {context} tokens"
             );
         }
+        let vocab = self.model.config.vocab_size;
+        if let Some(bad) = request.prompt.iter().find(|&&t| t as usize >= vocab) {
+            // The tokenizer has ids past the model's table (`<image_soft_token>`).
+            bail!("request {id}: token id {bad} is outside the model's vocabulary of {vocab}");
+        }
         if !request.config.stop_strings.is_empty() && self.tokenizer.is_none() {
             bail!("request {id}: stop strings need a tokenizer");
         }

@@ -261,11 +261,12 @@ fn runtime_for(
 /// Serves on `listener` until SIGINT or SIGTERM, then shuts down gracefully.
 pub fn serve_until_signal(server: Server, listener: std::net::TcpListener) -> anyhow::Result<()> {
     let (runtime, listener) = runtime_for(listener)?;
-    runtime.block_on(server.run(listener, async {
+    let mut terminate = {
+        let _guard = runtime.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?
+    };
+    runtime.block_on(server.run(listener, async move {
         let interrupt = tokio::signal::ctrl_c();
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("installing a SIGTERM handler");
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

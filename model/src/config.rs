@@ -40,6 +40,17 @@ pub struct Gemma3Config {
     pub attn_logit_softcapping: Option<f64>,
 }
 
+/// Limits on what a config may declare, checked before anything is allocated for it: far above
+/// every Gemma 3 (27B: 62 layers, width 5376, 21504 in the MLP, a 262144-token vocabulary), far
+/// below what a corrupt field would otherwise make `init` allocate.
+const MAX_VOCAB: usize = 1 << 22;
+const MAX_WIDTH: usize = 1 << 16;
+const MAX_LAYERS: usize = 1 << 10;
+const MAX_HEADS: usize = 1 << 10;
+const MAX_POSITIONS: usize = 1 << 24;
+/// About 34 billion parameters.
+pub const MAX_PARAMETERS: u64 = 1 << 35;
+
 /// Gemma 3 constants that GGUF files do not record.
 const GEMMA3_ROPE_LOCAL_BASE: f64 = 10_000.0;
 const GEMMA3_SLIDING_PATTERN: usize = 6;
@@ -101,9 +112,13 @@ impl Gemma3Config {
         let num_layers = uint("block_count")?;
         let hidden_size = uint("embedding_length")?;
         let num_heads = uint("attention.head_count")?;
-        let head_dim = uint("attention.key_length").unwrap_or(hidden_size / num_heads);
-        let vocab_size = match file.tensor("token_embd.weight") {
-            Some(t) => t.shape()[0],
+        let head_dim = uint("attention.key_length").unwrap_or(hidden_size / num_heads.max(1));
+        let vocab_size = match file.tensor("token_embd.weight").map(|t| t.shape()) {
+            Some(shape) if shape.len() == 2 => shape[0],
+            Some(shape) => bail!(
+                "{}: tensor token_embd.weight has shape {shape:?}, expected [vocab, hidden]",
+                file.path().display()
+            ),
             None => bail!(
                 "{}: tensor token_embd.weight is missing",
                 file.path().display()
@@ -127,7 +142,10 @@ impl Gemma3Config {
                 .filter(|f| *f > 0.0)
                 .unwrap_or(1.0),
             max_position_embeddings: uint("context_length").unwrap_or(32_768),
-            layer_types: pattern_layer_types(num_layers, GEMMA3_SLIDING_PATTERN),
+            layer_types: pattern_layer_types(
+                num_layers.min(MAX_LAYERS + 1),
+                GEMMA3_SLIDING_PATTERN,
+            ),
             final_logit_softcapping: float("final_logit_softcapping"),
             attn_logit_softcapping: float("attn_logit_softcapping"),
         };
@@ -142,7 +160,12 @@ impl Gemma3Config {
     pub fn from_hf_json(path: &Path) -> anyhow::Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let root: Value = serde_json::from_str(&text)
+        Self::from_hf_str(&text, path)
+    }
+
+    /// [`Self::from_hf_json`] on the file's text; `path` only names it in errors.
+    pub fn from_hf_str(text: &str, path: &Path) -> anyhow::Result<Self> {
+        let root: Value = serde_json::from_str(text)
             .with_context(|| format!("{}: not valid JSON", path.display()))?;
         let v = root.get("text_config").unwrap_or(&root);
         Self::from_hf_value(v)
@@ -160,7 +183,7 @@ impl Gemma3Config {
         let num_layers = uint("num_hidden_layers")?;
         let num_heads = uint("num_attention_heads")?;
         let hidden_size = uint("hidden_size")?;
-        let head_dim = uint("head_dim").unwrap_or(hidden_size / num_heads);
+        let head_dim = uint("head_dim").unwrap_or(hidden_size / num_heads.max(1));
 
         let layer_types = if let Some(types) = v.get("layer_types").filter(|t| !t.is_null()) {
             serde_json::from_value::<Vec<LayerType>>(types.clone())
@@ -169,7 +192,10 @@ impl Gemma3Config {
             let pattern = uint("sliding_window_pattern")
                 .or_else(|_| uint("_sliding_window_pattern"))
                 .unwrap_or(GEMMA3_SLIDING_PATTERN);
-            pattern_layer_types(num_layers, pattern)
+            if pattern == 0 {
+                bail!("field \"sliding_window_pattern\" must be positive");
+            }
+            pattern_layer_types(num_layers.min(MAX_LAYERS + 1), pattern)
         };
 
         // transformers >= 4.56 nests the bases in `rope_parameters`; older configs have flat fields.
@@ -265,7 +291,50 @@ impl Gemma3Config {
         })
     }
 
+    /// Weights of the model this config describes (the embedding is tied, so counted once).
+    pub fn parameter_count(&self) -> u64 {
+        let [v, d, f, q, kv, layers] = [
+            self.vocab_size,
+            self.hidden_size,
+            self.intermediate_size,
+            self.num_heads * self.head_dim,
+            self.num_kv_heads * self.head_dim,
+            self.num_layers,
+        ]
+        .map(|n| n as u64);
+        let attention = d * (2 * q + 2 * kv) + 2 * self.head_dim as u64;
+        let mlp = 3 * d * f;
+        v * d + d + layers * (attention + mlp + 4 * d)
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
+        let limits = [
+            ("vocab_size", self.vocab_size, MAX_VOCAB),
+            ("hidden_size", self.hidden_size, MAX_WIDTH),
+            ("intermediate_size", self.intermediate_size, MAX_WIDTH),
+            ("head_dim", self.head_dim, MAX_WIDTH),
+            ("num_layers", self.num_layers, MAX_LAYERS),
+            ("num_heads", self.num_heads, MAX_HEADS),
+            ("num_kv_heads", self.num_kv_heads, MAX_HEADS),
+            ("sliding_window", self.sliding_window, MAX_POSITIONS),
+            (
+                "max_position_embeddings",
+                self.max_position_embeddings,
+                MAX_POSITIONS,
+            ),
+        ];
+        for (field, value, max) in limits {
+            if value > max {
+                bail!("{field} = {value} is over the limit of {max}: a corrupt config?");
+            }
+        }
+        // With every size bounded as above, this cannot overflow.
+        let parameters = self.parameter_count();
+        if parameters > MAX_PARAMETERS {
+            bail!(
+                "the config describes {parameters} parameters, over the limit of {MAX_PARAMETERS}"
+            );
+        }
         if self.num_heads == 0
             || self.num_kv_heads == 0
             || !self.num_heads.is_multiple_of(self.num_kv_heads)

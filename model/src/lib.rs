@@ -5,6 +5,7 @@
 pub mod attention;
 pub mod attention_mask;
 pub mod backend;
+pub mod byte_source;
 pub mod chat_template;
 pub mod config;
 pub mod decoder_layer;

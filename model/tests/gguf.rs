@@ -2,141 +2,24 @@
 //! file against gguf-py's dequantization reference (skipped, loudly, when the model is absent).
 
 use half::f16;
+use model::gguf::writer::{GgufTensor as Tensor, GgufWriter as Gguf};
 use model::gguf::{GgmlType, GgufFile, MetaValue, dequantize_bytes};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-// ---------------------------------------------------------------------------------------------
-// A minimal GGUF writer.
-
-struct Tensor {
-    name: String,
-    ne: Vec<u64>,
-    type_id: u32,
-    data: Vec<u8>,
-    /// Overrides the data offset (relative to the data section) the writer would choose.
-    offset: Option<u64>,
-}
-
 fn tensor(name: &str, ne: &[u64], ty: GgmlType, data: Vec<u8>) -> Tensor {
-    Tensor {
-        name: name.into(),
-        ne: ne.to_vec(),
-        type_id: ty.id(),
-        data,
-        offset: None,
-    }
+    Tensor::new(name, ne, ty, data)
 }
 
-struct Gguf {
-    version: u32,
-    kvs: Vec<(String, MetaValue)>,
-    tensors: Vec<Tensor>,
+trait WriteFile {
+    fn write(&self, name: &str) -> PathBuf;
 }
 
-impl Gguf {
-    fn new() -> Self {
-        Gguf {
-            version: 3,
-            kvs: vec![("general.architecture".into(), MetaValue::Str("test".into()))],
-            tensors: vec![],
-        }
-    }
-
-    fn kv(mut self, key: &str, v: MetaValue) -> Self {
-        self.kvs.push((key.into(), v));
-        self
-    }
-
-    fn tensor(mut self, t: Tensor) -> Self {
-        self.tensors.push(t);
-        self
-    }
-
-    /// Header, metadata, tensor infos, padding, then each tensor's data at an aligned offset. No
-    /// padding follows the last tensor, so every proper prefix of the result is a truncated file.
-    fn bytes(&self) -> Vec<u8> {
-        let align = self
-            .kvs
-            .iter()
-            .find(|(k, _)| k == "general.alignment")
-            .and_then(|(_, v)| v.as_u64())
-            .unwrap_or(32);
-        let mut out = b"GGUF".to_vec();
-        out.extend(self.version.to_le_bytes());
-        out.extend((self.tensors.len() as u64).to_le_bytes());
-        out.extend((self.kvs.len() as u64).to_le_bytes());
-        for (k, v) in &self.kvs {
-            put_str(&mut out, k);
-            out.extend(value_type(v).to_le_bytes());
-            put_value(&mut out, v);
-        }
-        let mut data = Vec::new();
-        for t in &self.tensors {
-            data.resize((data.len() as u64).next_multiple_of(align) as usize, 0);
-            put_str(&mut out, &t.name);
-            out.extend((t.ne.len() as u32).to_le_bytes());
-            t.ne.iter().for_each(|d| out.extend(d.to_le_bytes()));
-            out.extend(t.type_id.to_le_bytes());
-            out.extend(t.offset.unwrap_or(data.len() as u64).to_le_bytes());
-            data.extend(&t.data);
-        }
-        if !self.tensors.is_empty() {
-            out.resize((out.len() as u64).next_multiple_of(align) as usize, 0);
-        }
-        out.extend(data);
-        out
-    }
-
+impl WriteFile for Gguf {
     fn write(&self, name: &str) -> PathBuf {
         write_file(name, &self.bytes())
-    }
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend((s.len() as u64).to_le_bytes());
-    out.extend(s.as_bytes());
-}
-
-fn value_type(v: &MetaValue) -> u32 {
-    match v {
-        MetaValue::U8(_) => 0,
-        MetaValue::I8(_) => 1,
-        MetaValue::U16(_) => 2,
-        MetaValue::I16(_) => 3,
-        MetaValue::U32(_) => 4,
-        MetaValue::I32(_) => 5,
-        MetaValue::F32(_) => 6,
-        MetaValue::Bool(_) => 7,
-        MetaValue::Str(_) => 8,
-        MetaValue::Array(_) => 9,
-        MetaValue::U64(_) => 10,
-        MetaValue::I64(_) => 11,
-        MetaValue::F64(_) => 12,
-    }
-}
-
-fn put_value(out: &mut Vec<u8>, v: &MetaValue) {
-    match v {
-        MetaValue::U8(x) => out.extend(x.to_le_bytes()),
-        MetaValue::I8(x) => out.extend(x.to_le_bytes()),
-        MetaValue::U16(x) => out.extend(x.to_le_bytes()),
-        MetaValue::I16(x) => out.extend(x.to_le_bytes()),
-        MetaValue::U32(x) => out.extend(x.to_le_bytes()),
-        MetaValue::I32(x) => out.extend(x.to_le_bytes()),
-        MetaValue::F32(x) => out.extend(x.to_le_bytes()),
-        MetaValue::Bool(x) => out.push(*x as u8),
-        MetaValue::Str(s) => put_str(out, s),
-        MetaValue::U64(x) => out.extend(x.to_le_bytes()),
-        MetaValue::I64(x) => out.extend(x.to_le_bytes()),
-        MetaValue::F64(x) => out.extend(x.to_le_bytes()),
-        MetaValue::Array(items) => {
-            out.extend(items.first().map_or(4, value_type).to_le_bytes());
-            out.extend((items.len() as u64).to_le_bytes());
-            items.iter().for_each(|i| put_value(out, i));
-        }
     }
 }
 
@@ -353,13 +236,13 @@ fn float_tensors_round_trip_with_row_major_shape() {
         ),
         (GgmlType::F32, &[4, 3, 2][..], vec![2, 3, 4], 24, 96)
     );
-    assert_eq!(f.raw_bytes(a), f32_data(&f32s));
+    assert_eq!(f.read_bytes(a).unwrap(), f32_data(&f32s));
     assert_eq!(bits(&f.dequantize("a.f32").unwrap()), bits(&f32s));
     assert_eq!(bits(&f.dequantize("b.f16").unwrap()), bits(&f16s));
     assert_eq!(bits(&f.dequantize("c.bf16").unwrap()), bits(&bf16s));
     for t in f.tensors() {
         assert_eq!(t.offset % 32, 0, "{}", t.name);
-        assert_eq!(f.raw_bytes(t).len() as u64, t.n_bytes);
+        assert_eq!(f.read_bytes(t).unwrap().len() as u64, t.n_bytes);
     }
 }
 
@@ -476,16 +359,8 @@ fn reference_value(ty: GgmlType, b: &[u8], i: usize) -> f32 {
 #[test]
 fn block_formats_match_reference_formulas() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for ty in [
-        GgmlType::Q4_0,
-        GgmlType::Q4_1,
-        GgmlType::Q5_0,
-        GgmlType::Q5_1,
-        GgmlType::Q8_0,
-        GgmlType::Q4_K,
-        GgmlType::Q5_K,
-        GgmlType::Q6_K,
-    ] {
+    let quantized = GgmlType::DEQUANTIZABLE.into_iter().filter(|t| t.block_size() > Some(1));
+    for ty in quantized {
         let (block, size) = (ty.block_size().unwrap(), ty.type_size().unwrap());
         let n_blocks = 64;
         let mut bytes = Vec::new();
@@ -642,7 +517,7 @@ fn unknown_tensor_types_are_errors() {
     let f = GgufFile::open(&path).unwrap();
     let t = f.tensor("blk.0.q2k").unwrap();
     assert_eq!(
-        (t.ggml_type, t.n_bytes, f.raw_bytes(t).len()),
+        (t.ggml_type, t.n_bytes, f.read_bytes(t).unwrap().len()),
         (GgmlType::Other(10), 84, 84)
     );
     let msg = f.dequantize("blk.0.q2k").unwrap_err().to_string();
@@ -938,7 +813,7 @@ fn real_file_matches_dequant_reference() {
             "{name}"
         );
         assert_eq!(t.n_bytes, want["n_bytes"].as_u64().unwrap(), "{name}");
-        let sha: String = Sha256::digest(f.raw_bytes(t))
+        let sha: String = Sha256::digest(f.read_bytes(t).unwrap())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();

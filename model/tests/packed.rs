@@ -15,7 +15,7 @@ fn packed_q8_0_token_embedding_is_exact_and_multiplies_as_the_lm_head() {
     let [rows, cols] = info.shape()[..] else {
         panic!("token_embd.weight is not 2-D: {:?}", info.shape())
     };
-    let m = PackedMatrix::from_gguf_q8_0(file.raw_bytes(info), rows, cols).unwrap();
+    let m = PackedMatrix::from_gguf_q8_0(&file.read_bytes(info).unwrap(), rows, cols).unwrap();
     assert_eq!(
         (m.rows(), m.cols(), m.format()),
         (rows, cols, PackedFormat::Int8 { block: 32 })

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::scoring::{ScoreError, Scorer};
 use crate::ifeval::InputExample;
-use crate::ifeval::io::{self as ifeval_io, read_jsonl_lines};
+use crate::ifeval::io::{self as ifeval_io, parse_jsonl_text, read_text};
 
 /// A prompts file that cannot be read, parsed or checked (boxed: errors
 /// stay small in `Result`s).
@@ -53,7 +53,17 @@ fn key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
 /// Reads the prompts and checks every instruction id and every kwarg's name
 /// and type, so that a typo fails before anything is scored.
 pub fn read_inputs(path: &Path, scorer: &Scorer) -> Result<Vec<InputExample>, ReadError> {
-    read_jsonl_lines::<Line>(path)
+    let text = read_text(path).map_err(|e| ReadError::File(Box::new(e)))?;
+    parse_inputs(&text, path, scorer)
+}
+
+/// [`read_inputs`] on a file's text; `path` only names it in errors.
+pub fn parse_inputs(
+    text: &str,
+    path: &Path,
+    scorer: &Scorer,
+) -> Result<Vec<InputExample>, ReadError> {
+    parse_jsonl_text::<Line>(text, path)
         .map_err(|e| ReadError::File(Box::new(e)))?
         .into_iter()
         .map(|(line, l)| {

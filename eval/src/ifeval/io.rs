@@ -70,11 +70,23 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ReadError>
 
 /// Every non-blank line of a JSONL file, parsed, with its 1-based line number.
 pub fn read_jsonl_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<(usize, T)>, ReadError> {
-    let text = fs::read_to_string(path).map_err(|error| ReadError::Io {
+    parse_jsonl_text(&read_text(path)?, path)
+}
+
+/// The whole file as text.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    fs::read_to_string(path).map_err(|error| ReadError::Io {
         path: path.to_owned(),
         error,
-    })?;
-    parse_jsonl_lines(&text).map_err(|(line, error)| ReadError::Line {
+    })
+}
+
+/// [`read_jsonl_lines`] on a file's text; `path` only names it in errors.
+pub fn parse_jsonl_text<T: DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<Vec<(usize, T)>, ReadError> {
+    parse_jsonl_lines(text).map_err(|(line, error)| ReadError::Line {
         path: path.to_owned(),
         line,
         error,
@@ -84,7 +96,12 @@ pub fn read_jsonl_lines<T: DeserializeOwned>(path: &Path) -> Result<Vec<(usize, 
 /// Reads prompts in Google's `input_data.jsonl` format and checks every instruction id and
 /// every kwarg's name and type, so that a typo fails before anything is generated.
 pub fn read_inputs(path: &Path) -> Result<Vec<InputExample>, ReadError> {
-    read_jsonl_lines::<InputExample>(path)?
+    parse_inputs(&read_text(path)?, path)
+}
+
+/// [`read_inputs`] on a file's text; `path` only names it in errors.
+pub fn parse_inputs(text: &str, path: &Path) -> Result<Vec<InputExample>, ReadError> {
+    parse_jsonl_text::<InputExample>(text, path)?
         .into_iter()
         .map(|(line, input)| match checkers(&input) {
             Ok(_) => Ok(input),

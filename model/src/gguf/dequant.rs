@@ -68,6 +68,21 @@ const LAYOUTS: [(u32, &str, usize, usize); 35] = [
 ];
 
 impl GgmlType {
+    /// The types [`dequantize_bytes`] decodes.
+    pub const DEQUANTIZABLE: [GgmlType; 11] = [
+        Self::F32,
+        Self::F16,
+        Self::BF16,
+        Self::Q4_0,
+        Self::Q4_1,
+        Self::Q5_0,
+        Self::Q5_1,
+        Self::Q8_0,
+        Self::Q4_K,
+        Self::Q5_K,
+        Self::Q6_K,
+    ];
+
     pub fn from_id(id: u32) -> Self {
         match id {
             0 => Self::F32,

@@ -41,6 +41,17 @@ pub enum GgufError {
         available: u64,
     },
 
+    /// The decoded header would exceed [`super::MAX_HEADER_BYTES`] of memory.
+    #[error("{}: {context} at byte {offset}: the decoded header would take {needed} bytes of memory, \
+        over the limit of {cap}: corrupt, or not a model this reader is for", path.display())]
+    TooLarge {
+        path: PathBuf,
+        context: String,
+        offset: u64,
+        needed: u64,
+        cap: u64,
+    },
+
     #[error("{}: malformed GGUF: {detail}", path.display())]
     Malformed { path: PathBuf, detail: String },
 
@@ -68,6 +79,13 @@ pub enum GgufError {
         start: u64,
         end: u64,
         file_len: u64,
+    },
+
+    #[error("{}: cannot read tensor '{tensor}': {error}", path.display())]
+    TensorRead {
+        path: PathBuf,
+        tensor: String,
+        error: io::Error,
     },
 
     #[error("{}: no tensor named '{name}'", path.display())]

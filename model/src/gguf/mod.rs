@@ -4,21 +4,26 @@
 //! Layout (little-endian): magic "GGUF", version u32, tensor count u64, metadata count u64, the
 //! metadata key/value pairs, one info per tensor (name, dims, type, offset), padding to
 //! `general.alignment`, then the tensor data, whose offsets are relative to its start.
-//! Every length read from the file is checked against the bytes left before it is used, and every
-//! tensor is checked to lie inside the file at open time, so a truncated or corrupt file gives a
-//! [`GgufError`], never a panic or a huge allocation.
+//!
+//! The file is untrusted. Every count and length read from it is checked against the bytes left
+//! before anything is allocated for it; the decoded header may take at most
+//! [`MAX_HEADER_BYTES`] of memory and declare at most [`MAX_TENSORS`] tensors; every tensor must
+//! lie inside the file, apart from the others, so what a file can make the reader allocate is
+//! bounded by its size. The file is read by position, not mapped ([`ByteSource`]): one truncated
+//! while open gives an error. A bad file is a [`GgufError`], never a panic.
 
 mod dequant;
 mod error;
+pub mod writer;
 
 pub use dequant::{DequantError, GgmlType, dequantize_bytes};
 pub use error::GgufError;
 
-use memmap2::Mmap;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
 use std::path::{Path, PathBuf};
+
+use crate::byte_source::ByteSource;
 
 const MAGIC: &[u8; 4] = b"GGUF";
 const ALIGNMENT_KEY: &str = "general.alignment";
@@ -33,6 +38,17 @@ const MIN_KV_BYTES: u64 = 8 + 4 + 1;
 const MIN_TENSOR_INFO_BYTES: u64 = 8 + 4 + 4 + 8;
 const MIN_STRING_BYTES: u64 = 8;
 const MIN_ARRAY_BYTES: u64 = 4 + 8;
+/// The memory the decoded metadata and tensor names may take. Gemma 3's header (a 262144-token
+/// vocabulary) decodes to about 30 MB; without a cap, a file of one-byte array elements would
+/// decode to 32 times its size.
+pub const MAX_HEADER_BYTES: u64 = 256 << 20;
+/// Large models have a few thousand tensors; Gemma 3 270M has 236.
+pub const MAX_TENSORS: u64 = 1 << 16;
+/// Header bytes read from the file at a time.
+const READ_AHEAD: u64 = 1 << 20;
+/// What one decoded value or map entry costs besides its heap bytes.
+const VALUE_BYTES: u64 = size_of::<MetaValue>() as u64;
+const ENTRY_BYTES: u64 = (size_of::<String>() + size_of::<MetaValue>()) as u64;
 
 // Metadata value type ids.
 const T_U8: u32 = 0;
@@ -148,7 +164,7 @@ impl TensorInfo {
 /// An open GGUF file; tensor data stays in the memory map until asked for.
 pub struct GgufFile {
     path: PathBuf,
-    mmap: Mmap,
+    bytes: ByteSource,
     version: u32,
     metadata: BTreeMap<String, MetaValue>,
     tensors: Vec<TensorInfo>,
@@ -157,18 +173,18 @@ pub struct GgufFile {
 }
 
 impl GgufFile {
-    /// Maps and parses the file, checking that every tensor lies inside it.
+    /// Opens and parses the file, checking that every tensor lies inside it.
     pub fn open(path: impl AsRef<Path>) -> Result<GgufFile, GgufError> {
         let path = path.as_ref().to_path_buf();
-        let io = |error| GgufError::Io {
-            path: path.clone(),
-            error,
-        };
-        let file = File::open(&path).map_err(io)?;
-        // SAFETY: the map is read-only; like llama.cpp we assume nobody rewrites the model file while
-        // it is open (if someone does, reads may see the new bytes or fault, as with any mmap).
-        let mmap = unsafe { Mmap::map(&file) }.map_err(io)?;
-        parse(path, mmap)
+        match ByteSource::open(&path) {
+            Ok(bytes) => parse(path, bytes),
+            Err(error) => Err(GgufError::Io { path, error }),
+        }
+    }
+
+    /// Parses a GGUF file held in memory; `name` stands for its path in errors.
+    pub fn from_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<GgufFile, GgufError> {
+        parse(name.into(), ByteSource::Memory(bytes))
     }
 
     pub fn path(&self) -> &Path {
@@ -201,25 +217,15 @@ impl GgufFile {
         self.data_start
     }
 
-    /// The stored bytes of a tensor of this file.
-    ///
-    /// # Panics
-    /// If `t` was not obtained from this file and lies outside it.
-    pub fn raw_bytes(&self, t: &TensorInfo) -> &[u8] {
-        let end = t.offset.checked_add(t.n_bytes);
-        let range = usize::try_from(t.offset)
-            .ok()
-            .zip(end.and_then(|e| usize::try_from(e).ok()));
-        range
-            .and_then(|(start, end)| self.mmap.get(start..end))
-            .unwrap_or_else(|| {
-                panic!(
-                    "tensor '{}' (bytes {}+{}) is not part of {}",
-                    t.name,
-                    t.offset,
-                    t.n_bytes,
-                    self.path.display()
-                )
+    /// The stored bytes of a tensor of this file (an error if the file has shrunk since it was
+    /// opened, or if `t` is not this file's).
+    pub fn read_bytes(&self, t: &TensorInfo) -> Result<Vec<u8>, GgufError> {
+        self.bytes
+            .read_at(t.offset, t.n_bytes)
+            .map_err(|error| GgufError::TensorRead {
+                path: self.path.clone(),
+                tensor: t.name.clone(),
+                error,
             })
     }
 
@@ -229,7 +235,7 @@ impl GgufFile {
             path: self.path.clone(),
             name: name.into(),
         })?;
-        dequantize_bytes(t.ggml_type, self.raw_bytes(t), t.n_elements()).map_err(|error| {
+        dequantize_bytes(t.ggml_type, &self.read_bytes(t)?, t.n_elements()).map_err(|error| {
             GgufError::Dequant {
                 path: self.path.clone(),
                 tensor: t.name.clone(),
@@ -251,12 +257,15 @@ impl std::fmt::Debug for GgufFile {
     }
 }
 
-fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
-    let (path, buf) = (path_buf.as_path(), &mmap[..]);
+fn parse(path_buf: PathBuf, bytes: ByteSource) -> Result<GgufFile, GgufError> {
+    let path = path_buf.as_path();
     let mut r = Reader {
         path,
-        buf,
+        src: &bytes,
         pos: 0,
+        window: Vec::new(),
+        window_start: 0,
+        decoded: 0,
         context: "header".into(),
     };
     let magic = r.array::<4>()?;
@@ -274,6 +283,11 @@ fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
         });
     }
     let n_tensors = r.u64()?;
+    if n_tensors > MAX_TENSORS {
+        return Err(r.malformed(format!(
+            "tensor count {n_tensors} exceeds the limit of {MAX_TENSORS}"
+        )));
+    }
     let n_kv = r.u64()?;
 
     r.context = "metadata entries".into();
@@ -285,6 +299,7 @@ fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
         r.context = format!("metadata value '{key}'");
         let ty = r.u32()?;
         let value = read_value(&mut r, ty, 0)?;
+        r.budget(ENTRY_BYTES)?;
         match metadata.entry(key) {
             Entry::Vacant(e) => {
                 e.insert(value);
@@ -329,9 +344,9 @@ fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
 
     let section = DataSection {
         path,
-        start: (r.pos as u64).next_multiple_of(alignment),
+        start: r.pos.next_multiple_of(alignment),
         alignment,
-        file_len: buf.len() as u64,
+        file_len: bytes.len(),
     };
     let mut tensors = Vec::with_capacity(infos.len());
     let mut by_name = HashMap::with_capacity(infos.len());
@@ -344,16 +359,41 @@ fn parse(path_buf: PathBuf, mmap: Mmap) -> Result<GgufFile, GgufError> {
         }
         tensors.push(section.locate(name, ne, type_id, rel_offset)?);
     }
+    check_disjoint(path, &tensors)?;
     let data_start = section.start;
     Ok(GgufFile {
         path: path_buf,
-        mmap,
+        bytes,
         version,
         metadata,
         tensors,
         by_name,
         data_start,
     })
+}
+
+/// Fails if two tensors share bytes: each byte of the file belongs to at most one tensor (as in
+/// llama.cpp, which requires them back to back), so the tensors' sizes sum to at most the file's.
+fn check_disjoint(path: &Path, tensors: &[TensorInfo]) -> Result<(), GgufError> {
+    let mut by_offset: Vec<&TensorInfo> = tensors.iter().filter(|t| t.n_bytes > 0).collect();
+    by_offset.sort_by_key(|t| t.offset);
+    match by_offset
+        .windows(2)
+        .find(|w| w[0].offset + w[0].n_bytes > w[1].offset)
+    {
+        None => Ok(()),
+        Some(w) => Err(GgufError::Malformed {
+            path: path.into(),
+            detail: format!(
+                "tensors '{}' (bytes {}..{}) and '{}' (from byte {}) overlap",
+                w[0].name,
+                w[0].offset,
+                w[0].offset + w[0].n_bytes,
+                w[1].name,
+                w[1].offset
+            ),
+        }),
+    }
 }
 
 /// The tensor data section, against which each tensor info is checked.
@@ -413,7 +453,12 @@ impl DataSection<'_> {
                 detail,
             });
         }
-        let n_bytes = n_elements / block as u64 * type_size as u64;
+        let Some(n_bytes) = (n_elements / block as u64).checked_mul(type_size as u64) else {
+            return Err(GgufError::Malformed {
+                path: path(),
+                detail: format!("tensor '{name}': byte size of {ne:?} {ggml_type} overflows"),
+            });
+        };
         let offset = self.start.saturating_add(rel_offset);
         let end = offset.saturating_add(n_bytes);
         if end > self.file_len {
@@ -461,6 +506,7 @@ fn read_array(r: &mut Reader, depth: usize) -> Result<MetaValue, GgufError> {
         _ => return Err(r.malformed(format!("unknown array element type {elem}"))),
     };
     r.ensure(count, min)?;
+    r.budget(count.saturating_mul(VALUE_BYTES))?;
     let mut items = Vec::with_capacity(count as usize);
     for _ in 0..count {
         items.push(if elem == T_STRING {
@@ -481,7 +527,8 @@ fn read_scalars(r: &mut Reader, ty: u32, count: u64) -> Result<Option<Vec<MetaVa
         f: fn([u8; N]) -> MetaValue,
     ) -> Result<Vec<MetaValue>, GgufError> {
         r.ensure(count, N as u64)?;
-        let bytes = r.take(count as usize * N)?;
+        r.budget(count.saturating_mul(VALUE_BYTES))?;
+        let bytes = r.take(count * N as u64)?;
         Ok(bytes.as_chunks::<N>().0.iter().map(|&c| f(c)).collect())
     }
     Ok(Some(match ty {
@@ -500,25 +547,31 @@ fn read_scalars(r: &mut Reader, ty: u32, count: u64) -> Result<Option<Vec<MetaVa
     }))
 }
 
-/// A cursor over the file that turns every short read into an error naming what was being read.
+/// A cursor over the file that turns every short read into an error naming what was being read,
+/// and counts the memory the decoded header takes.
 struct Reader<'a> {
     path: &'a Path,
-    buf: &'a [u8],
-    pos: usize,
+    src: &'a ByteSource,
+    pos: u64,
+    /// File bytes from `window_start` on, read ahead in chunks of [`READ_AHEAD`].
+    window: Vec<u8>,
+    window_start: u64,
+    /// Bytes of memory decoded so far, against [`MAX_HEADER_BYTES`].
+    decoded: u64,
     /// What is being parsed (a metadata key, a tensor name), for error messages.
     context: String,
 }
 
-impl<'a> Reader<'a> {
+impl Reader<'_> {
     fn remaining(&self) -> u64 {
-        (self.buf.len() - self.pos) as u64
+        self.src.len() - self.pos
     }
 
     fn truncated(&self, need: u64) -> GgufError {
         GgufError::Truncated {
             path: self.path.into(),
             context: self.context.clone(),
-            offset: self.pos as u64,
+            offset: self.pos,
             need,
             available: self.remaining(),
         }
@@ -543,27 +596,51 @@ impl<'a> Reader<'a> {
         Err(GgufError::TooMany {
             path: self.path.into(),
             context: self.context.clone(),
-            offset: self.pos as u64,
+            offset: self.pos,
             count,
             min_bytes,
             available: self.remaining(),
         })
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], GgufError> {
-        if n as u64 > self.remaining() {
-            return Err(self.truncated(n as u64));
+    /// Counts `bytes` of decoded header against [`MAX_HEADER_BYTES`], before they are allocated.
+    fn budget(&mut self, bytes: u64) -> Result<(), GgufError> {
+        self.decoded = self.decoded.saturating_add(bytes);
+        if self.decoded <= MAX_HEADER_BYTES {
+            return Ok(());
         }
-        let bytes = &self.buf[self.pos..self.pos + n];
+        Err(GgufError::TooLarge {
+            path: self.path.into(),
+            context: self.context.clone(),
+            offset: self.pos,
+            needed: self.decoded,
+            cap: MAX_HEADER_BYTES,
+        })
+    }
+
+    fn take(&mut self, n: u64) -> Result<&[u8], GgufError> {
+        if n > self.remaining() {
+            return Err(self.truncated(n));
+        }
+        if self.pos + n > self.window_start + self.window.len() as u64 {
+            let len = n.max(READ_AHEAD).min(self.remaining());
+            self.window = self
+                .src
+                .read_at(self.pos, len)
+                .map_err(|error| GgufError::Io {
+                    path: self.path.into(),
+                    error,
+                })?;
+            self.window_start = self.pos;
+        }
+        let start = (self.pos - self.window_start) as usize;
         self.pos += n;
-        Ok(bytes)
+        Ok(&self.window[start..start + n as usize])
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], GgufError> {
-        let bytes = *self.buf[self.pos..]
-            .first_chunk::<N>()
-            .ok_or_else(|| self.truncated(N as u64))?;
-        self.pos += N;
+        let mut bytes = [0; N];
+        bytes.copy_from_slice(self.take(N as u64)?);
         Ok(bytes)
     }
 
@@ -577,10 +654,13 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self) -> Result<String, GgufError> {
         let len = self.u64()?;
-        let bytes = self.take(usize::try_from(len).map_err(|_| self.truncated(len))?)?;
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(self.malformed(format!("string is not valid UTF-8 ({e})"))),
+        if len > self.remaining() {
+            return Err(self.truncated(len));
         }
+        self.budget(len)?;
+        let text = std::str::from_utf8(self.take(len)?)
+            .map(str::to_owned)
+            .map_err(|e| e.to_string());
+        text.map_err(|e| self.malformed(format!("string is not valid UTF-8 ({e})")))
     }
 }

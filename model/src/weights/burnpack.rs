@@ -36,6 +36,10 @@ pub fn save(model: &Gemma3, dir: &Path) -> anyhow::Result<()> {
 
 pub fn load(bpk: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
     let cfg = Gemma3Config::from_hf_json(&bpk.with_file_name("config.json"))?;
+    let stored = std::fs::metadata(bpk)
+        .with_context(|| format!("reading {}", bpk.display()))?
+        .len();
+    super::check_fits(&cfg, stored, bpk)?;
     let mut model = cfg.init(device, dtype);
     let mut store = BurnpackStore::from_file(bpk).with_from_adapter(FloatCastAdapter::to(dtype));
     let result = model

@@ -76,4 +76,8 @@ impl WeightSource for GgufSource {
         }
         Ok((shape, values))
     }
+
+    fn stored_bytes(&self) -> u64 {
+        self.file.tensors().iter().map(|t| t.n_bytes).sum()
+    }
 }

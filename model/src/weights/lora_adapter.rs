@@ -7,11 +7,11 @@
 use anyhow::{Context, anyhow, bail};
 use burn::module::{LoraAdapter, Module, Param, Reparameterizer};
 use burn::prelude::*;
-use safetensors::SafeTensors;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::safetensors_file::SafetensorsFile;
 use crate::gemma3::Gemma3;
 
 pub const CONFIG_FILE: &str = "adapter_config.json";
@@ -26,8 +26,7 @@ pub fn load_adapter(model: Gemma3, dir: &Path) -> anyhow::Result<Gemma3> {
             dir.display()
         );
     }
-    let scale = read_scale(&dir.join(CONFIG_FILE))?;
-    let factors = read_factors(&dir.join(WEIGHTS_FILE))?;
+    let AdapterFiles { scale, factors } = AdapterFiles::read(dir)?;
     let mut attach = Attach {
         factors,
         scale,
@@ -55,10 +54,36 @@ pub fn load_adapter(model: Gemma3, dir: &Path) -> anyhow::Result<Gemma3> {
     Ok(model.materialize())
 }
 
-fn read_scale(path: &Path) -> anyhow::Result<f64> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let v: Value = serde_json::from_str(&text)
+/// What an adapter folder holds, read and checked, before it meets a model.
+pub struct AdapterFiles {
+    /// `lora_alpha / r` (or `/ sqrt(r)` with rsLoRA).
+    pub scale: f64,
+    pub factors: Factors,
+}
+
+impl AdapterFiles {
+    pub fn read(dir: &Path) -> anyhow::Result<Self> {
+        let config = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&config)
+            .with_context(|| format!("reading {}", config.display()))?;
+        Self::parse(
+            &text,
+            &config,
+            &SafetensorsFile::open(&dir.join(WEIGHTS_FILE))?,
+        )
+    }
+
+    /// The adapter from its config's text (`config` names that file in errors) and its weights.
+    pub fn parse(text: &str, config: &Path, weights: &SafetensorsFile) -> anyhow::Result<Self> {
+        Ok(Self {
+            scale: parse_scale(text, config)?,
+            factors: read_factors(weights)?,
+        })
+    }
+}
+
+fn parse_scale(text: &str, path: &Path) -> anyhow::Result<f64> {
+    let v: Value = serde_json::from_str(text)
         .with_context(|| format!("{}: not valid JSON", path.display()))?;
     if v.get("peft_type")
         .and_then(Value::as_str)
@@ -86,17 +111,15 @@ fn read_scale(path: &Path) -> anyhow::Result<f64> {
     Ok(if rslora { alpha / r.sqrt() } else { alpha / r })
 }
 
-/// A and B (PEFT layout, f32) per Burn weight path `layers.N.<module>.weight`.
 /// A tensor read from the file: `(shape, row-major values)`.
 type HostTensor = (Vec<usize>, Vec<f32>);
-type Factors = BTreeMap<String, [HostTensor; 2]>;
+/// A and B (PEFT layout, f32) per Burn weight path `layers.N.<module>.weight`.
+pub type Factors = BTreeMap<String, [HostTensor; 2]>;
 
-fn read_factors(path: &Path) -> anyhow::Result<Factors> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let st = SafeTensors::deserialize(&bytes)
-        .with_context(|| format!("{}: not a valid safetensors file", path.display()))?;
+fn read_factors(file: &SafetensorsFile) -> anyhow::Result<Factors> {
+    let path = file.path();
     let mut halves: BTreeMap<String, [Option<HostTensor>; 2]> = BTreeMap::new();
-    for (name, view) in st.tensors() {
+    for name in file.names() {
         let parsed = name.find("layers.").and_then(|start| {
             let rest = &name[start..];
             [(".lora_A.weight", 0), (".lora_B.weight", 1)]
@@ -105,9 +128,8 @@ fn read_factors(path: &Path) -> anyhow::Result<Factors> {
         });
         let (module, which) =
             parsed.ok_or_else(|| anyhow!("{}: unexpected tensor {name}", path.display()))?;
-        let values = super::safetensors_source::to_f32(&view, path, &name)?;
-        halves.entry(format!("{module}.weight")).or_default()[which] =
-            Some((view.shape().to_vec(), values));
+        let key = format!("{module}.weight");
+        halves.entry(key).or_default()[which] = Some(file.read_f32(&name)?);
     }
     halves
         .into_iter()

@@ -6,9 +6,11 @@ pub mod burnpack;
 mod gguf_source;
 pub mod hf_export;
 pub mod lora_adapter;
+mod safetensors_file;
 mod safetensors_source;
 
 pub use gguf_source::GgufSource;
+pub use safetensors_file::SafetensorsFile;
 pub use safetensors_source::SafetensorsSource;
 
 use anyhow::bail;
@@ -31,6 +33,23 @@ pub trait WeightSource {
     fn config(&self) -> &Gemma3Config;
     /// `(shape, row-major values)` of an HF-named tensor, or an error naming the file and tensor.
     fn load(&self, hf_name: &str) -> anyhow::Result<(Vec<usize>, Vec<f32>)>;
+    /// Bytes of tensor data the file holds.
+    fn stored_bytes(&self) -> u64;
+}
+
+/// Refuses a config whose weights `stored` bytes could not hold even at 2 bits each (below every
+/// format that loads), before `init` allocates them: a small file with a corrupt size in its
+/// config must fail, not exhaust memory.
+pub fn check_fits(config: &Gemma3Config, stored: u64, path: &Path) -> anyhow::Result<()> {
+    let parameters = config.parameter_count();
+    if parameters / 4 > stored {
+        bail!(
+            "{}: the config describes {parameters} parameters, but the file holds only {stored} \
+             bytes of tensors: truncated, or a corrupt config",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Opens a `.gguf` file, or an HF checkpoint (a folder with `config.json` and
@@ -59,6 +78,7 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
         return burnpack::load(&bpk, device, dtype);
     }
     let src = open(path)?;
+    check_fits(src.config(), src.stored_bytes(), src.path())?;
     let mut model = src.config().init(device, dtype);
     fill(&mut model, src.as_ref())?;
     Ok(model)

@@ -1,20 +1,17 @@
 //! HF-layout checkpoints (`config.json` + one or more `.safetensors` files) as a [`WeightSource`].
 
 use anyhow::{Context, bail};
-use memmap2::Mmap;
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::WeightSource;
+use super::safetensors_file::SafetensorsFile;
 use crate::config::Gemma3Config;
 
 pub struct SafetensorsSource {
     dir: PathBuf,
     config: Gemma3Config,
-    files: Vec<(PathBuf, Mmap)>,
+    files: Vec<SafetensorsFile>,
     /// Tensor name -> index into `files`.
     index: HashMap<String, usize>,
 }
@@ -43,16 +40,11 @@ impl SafetensorsSource {
         let mut files = Vec::new();
         let mut index = HashMap::new();
         for name in names {
-            let file = File::open(&name).with_context(|| format!("opening {}", name.display()))?;
-            // SAFETY: read-only mapping of a file we do not modify while it is mapped.
-            let mmap = unsafe { Mmap::map(&file) }
-                .with_context(|| format!("mapping {}", name.display()))?;
-            let st = SafeTensors::deserialize(&mmap)
-                .with_context(|| format!("{}: not a valid safetensors file", name.display()))?;
-            for tensor in st.names() {
-                index.insert(tensor.to_string(), files.len());
+            let file = SafetensorsFile::open(&name)?;
+            for tensor in file.names() {
+                index.insert(tensor, files.len());
             }
-            files.push((name, mmap));
+            files.push(file);
         }
         Ok(Self {
             dir,
@@ -83,32 +75,10 @@ impl WeightSource for SafetensorsSource {
         let (name, i) = self
             .find(hf_name)
             .with_context(|| format!("{}: tensor {hf_name} is missing", self.dir.display()))?;
-        let (file, mmap) = &self.files[i];
-        let st = SafeTensors::deserialize(mmap)?;
-        let view = st.tensor(name)?;
-        Ok((view.shape().to_vec(), to_f32(&view, file, name)?))
+        self.files[i].read_f32(name)
     }
-}
 
-/// A tensor's values as f32, from an F32, BF16 or F16 safetensors view.
-pub(crate) fn to_f32(view: &TensorView, file: &Path, name: &str) -> anyhow::Result<Vec<f32>> {
-    let bytes = view.data();
-    Ok(match view.dtype() {
-        Dtype::F32 => bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-        Dtype::BF16 => bytes
-            .chunks_exact(2)
-            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        Dtype::F16 => bytes
-            .chunks_exact(2)
-            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        other => bail!(
-            "{}: tensor {name} has dtype {other:?}; expected F32, BF16 or F16",
-            file.display()
-        ),
-    })
+    fn stored_bytes(&self) -> u64 {
+        self.files.iter().map(SafetensorsFile::data_len).sum()
+    }
 }

@@ -1,0 +1,1 @@
+fuzz::afl_main!(config_json);

@@ -247,7 +247,7 @@ fn configs_that_would_allocate_without_bound_are_errors_naming_the_field() {
     fails_small(&["parameters", "over the limit"], || config(wide));
     // Division by zero and a zero modulus, before the fix: panics.
     let headless = json!({"num_attention_heads": 0, "head_dim": null});
-    fails_small(&["num_heads 0"], || config(headless));
+    fails_small(&["num_heads (0)", "must be positive"], || config(headless));
     let pattern = json!({"layer_types": null, "sliding_window_pattern": 0});
     fails_small(&["sliding_window_pattern"], || config(pattern));
 }

@@ -335,10 +335,14 @@ impl Gemma3Config {
                 "the config describes {parameters} parameters, over the limit of {MAX_PARAMETERS}"
             );
         }
-        if self.num_heads == 0
-            || self.num_kv_heads == 0
-            || !self.num_heads.is_multiple_of(self.num_kv_heads)
-        {
+        if self.num_heads == 0 || self.num_kv_heads == 0 {
+            bail!(
+                "num_heads ({}) and num_kv_heads ({}) must be positive",
+                self.num_heads,
+                self.num_kv_heads
+            );
+        }
+        if !self.num_heads.is_multiple_of(self.num_kv_heads) {
             bail!(
                 "num_heads {} is not a multiple of num_kv_heads {}",
                 self.num_heads,

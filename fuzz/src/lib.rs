@@ -23,8 +23,11 @@ use model::tokenizer::GemmaTokenizer;
 use model::weights::lora_adapter::AdapterFiles;
 use model::weights::{SafetensorsFile, check_fits};
 
+/// A fuzz target: whether its reader accepted the input.
+pub type Target = fn(&[u8]) -> bool;
+
 /// Every target, by the name of its binary and corpus folder.
-pub const TARGETS: [(&str, fn(&[u8]) -> bool); 8] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("gguf", gguf),
     ("dequantize", dequantize),
     ("safetensors", safetensors),
@@ -225,7 +228,9 @@ pub fn training_jsonl(data: &[u8]) -> bool {
 /// it again, timed as part of an input.
 pub fn warm_up(target: &str) {
     match target {
-        "ifeval_jsonl" => drop(eval::ifeval::text::lang::detect("Loaded once, before forking.")),
+        "ifeval_jsonl" => drop(eval::ifeval::text::lang::detect(
+            "Loaded once, before forking.",
+        )),
         "ifbench_jsonl" => drop(LazyLock::force(&IFBENCH)),
         "training_jsonl" => drop(LazyLock::force(&TOKENIZER)),
         _ => {}

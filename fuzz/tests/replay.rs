@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-fn target(name: &str) -> fn(&[u8]) -> bool {
+fn target(name: &str) -> fuzz::Target {
     fuzz::TARGETS
         .iter()
         .find(|(n, _)| *n == name)

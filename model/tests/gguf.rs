@@ -359,7 +359,9 @@ fn reference_value(ty: GgmlType, b: &[u8], i: usize) -> f32 {
 #[test]
 fn block_formats_match_reference_formulas() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let quantized = GgmlType::DEQUANTIZABLE.into_iter().filter(|t| t.block_size() > Some(1));
+    let quantized = GgmlType::DEQUANTIZABLE
+        .into_iter()
+        .filter(|t| t.block_size() > Some(1));
     for ty in quantized {
         let (block, size) = (ty.block_size().unwrap(), ty.type_size().unwrap());
         let n_blocks = 64;
@@ -553,7 +555,6 @@ fn absurd_lengths_and_counts_are_errors() {
             cat(&[&bytes[..16], &huge, &bytes[24..]]),
             "metadata entries",
         ),
-
         // A string length, an array of strings, an array of f32.
         (
             "absurd_string",

@@ -263,6 +263,12 @@ fn a_config_bigger_than_its_file_can_hold_is_refused_before_init() {
         "{msg}"
     );
     check_fits(&cfg, 253 << 20, Path::new("real.gguf")).unwrap();
+    // The count itself, against the real file's tensors (the embedding is tied: stored once).
+    if let Some(path) = gemma::paths::real_model_for_tests() {
+        let file = GgufFile::open(&path).unwrap();
+        let stored: usize = file.tensors().iter().map(|t| t.n_elements()).sum();
+        assert_eq!(cfg.parameter_count(), stored as u64);
+    }
 }
 
 #[test]

@@ -1,23 +1,27 @@
-//! Packed int8/int4 matmul (`model::packed`) against f32, at Gemma 3 270M's decode shapes: the
-//! tied LM head [n,640]×[640,262144] and the layer projections [n,640]×[640,2048] and
-//! [n,2048]×[2048,640], for n = 1 (decode) and n = 8 (batched decode). After criterion's own
-//! report, prints each variant's best time and its speed-up over the plain f32 baseline.
+//! Packed int8/int4 matmul (`model::packed`) against f32, at Gemma 3 270M's shapes: the tied LM
+//! head [n,640]×[640,262144] and the layer projections [n,640]×[640,2048] and [n,2048]×[2048,640],
+//! for n = 1 (decode), n = 8 (batched decode) and n = 64 (a prefill chunk). Every SIMD kernel this
+//! CPU runs is measured (`int8_b32_avx2`, `int8_b32_avx512`, …; the scalar reference is not a
+//! speed path). After criterion's own report, prints each variant's best time and its speed-up
+//! over the plain f32 baseline.
 
 use criterion::{Criterion, SamplingMode};
-use model::packed::{PackedFormat, PackedMatrix};
+use model::packed::{Kernel, PackedFormat, PackedMatrix};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// (name, rows = output features, cols = input features, n = activation rows)
-const CASES: [(&str, usize, usize, usize); 6] = [
+const CASES: [(&str, usize, usize, usize); 8] = [
     ("lm_head", 262_144, 640, 1),
     ("lm_head_n8", 262_144, 640, 8),
     ("up", 2048, 640, 1),
     ("down", 640, 2048, 1),
     ("up_n8", 2048, 640, 8),
     ("down_n8", 640, 2048, 8),
+    ("up_n64", 2048, 640, 64),
+    ("down_n64", 640, 2048, 64),
 ];
 const FORMATS: [(&str, PackedFormat); 2] = [
     ("int8_b32", PackedFormat::Int8 { block: 32 }),
@@ -110,10 +114,17 @@ fn main() {
                     Box::new(move || vec![f32::from(stream(&bytes))]),
                 ));
             }
-            variants.push((
-                name.into(),
-                Box::new(move || m.matmul(x, n).expect("x has n rows")),
-            ));
+            let m = std::sync::Arc::new(m);
+            for kernel in Kernel::available() {
+                if matches!(kernel, Kernel::Scalar) {
+                    continue;
+                }
+                let m = m.clone();
+                variants.push((
+                    format!("{name}_{}", kernel.name()),
+                    Box::new(move || m.matmul_with(x, n, kernel).expect("x has n rows")),
+                ));
+            }
         }
         #[cfg(feature = "flex")]
         {
@@ -145,7 +156,7 @@ fn main() {
     c.final_summary();
 
     println!(
-        "\n{:<12} {:<12} {:>12} {:>16}",
+        "\n{:<12} {:<16} {:>12} {:>16}",
         "case", "variant", "best", "speed-up vs f32"
     );
     best.retain(|_, t| *t < Duration::MAX); // benchmarks that a name filter skipped
@@ -155,7 +166,7 @@ fn main() {
         };
         for ((_, name), t) in best.iter().filter(|((c, _), _)| *c == case) {
             println!(
-                "{case:<12} {name:<12} {:>9.1} µs {:>15.2}x",
+                "{case:<12} {name:<16} {:>9.1} µs {:>15.2}x",
                 t.as_secs_f64() * 1e6,
                 base.as_secs_f64() / t.as_secs_f64()
             );

@@ -115,13 +115,23 @@ impl ModelArgs {
         } = files;
         let device = self.backend.device()?;
         let start = Instant::now();
-        let mut model = model::weights::load_model(&model_path, &device, self.dtype.burn())?;
-        if let Some(dir) = &self.adapter {
-            model = model::weights::lora_adapter::load_adapter(model, dir)?;
-        }
-        if let Some(p) = self.packed {
-            model = model.into_packed(p.format(), |_| true)?;
-        }
+        let (dtype, adapter) = (self.dtype.burn(), self.adapter.as_deref());
+        let model = match (self.packed, adapter) {
+            // Straight from the file's blocks: the float model is never resident.
+            (Some(p), None) => {
+                model::weights::load_packed(&model_path, &device, dtype, p.format())?
+            }
+            (packed, _) => {
+                let mut model = model::weights::load_model(&model_path, &device, dtype)?;
+                if let Some(dir) = adapter {
+                    model = model::weights::lora_adapter::load_adapter(model, dir)?;
+                }
+                match packed {
+                    Some(p) => model.into_packed(p.format(), |_| true)?,
+                    None => model,
+                }
+            }
+        };
         Ok(Loaded {
             model,
             tokenizer,

@@ -40,6 +40,8 @@ pub struct BenchReport {
     pub weight_bytes: usize,
     pub peak_rss_bytes: Option<usize>,
     pub threads: usize,
+    /// The packed matmul kernel (`scalar`, `avx2`, `avx512`), if any weight is packed.
+    pub packed_kernel: Option<&'static str>,
 }
 
 /// A fixed, tokenizer-independent-length text: repeated prose cut to `n` tokens.
@@ -100,6 +102,11 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
         peak_rss_bytes: peak_rss_bytes(),
         // rayon's pool runs the CPU backends and the packed kernels (`gemma bench --threads`).
         threads: rayon::current_num_threads(),
+        packed_kernel: if model.is_packed() {
+            Some(model::packed::Kernel::selected()?.name())
+        } else {
+            None
+        },
     })
 }
 

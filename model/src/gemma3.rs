@@ -1,5 +1,6 @@
 //! The Gemma 3 text model: scaled tied embedding, decoder layers, final norm, tied LM head.
 
+use std::convert::Infallible;
 use std::ops::Range;
 
 use burn::module::Param;
@@ -12,7 +13,7 @@ use crate::config::Gemma3Config;
 use crate::decoder_layer::DecoderLayer;
 use crate::feed_forward::FeedForward;
 use crate::kv_cache::KvCache;
-use crate::projection::Projection;
+use crate::projection::{LAYER_PROJECTIONS, Projection, layer_path};
 use crate::rms_norm::RmsNorm;
 use crate::rope::Rope;
 use crate::tied_embedding::TiedEmbedding;
@@ -36,22 +37,48 @@ impl Gemma3Config {
     /// ([`crate::weights::fill`], or a burnpack store).
     pub fn init(&self, device: &Device, dtype: DType) -> Gemma3 {
         let opts = (device, dtype);
-        let (d, hd, ff) = (self.hidden_size, self.head_dim, self.intermediate_size);
-        let norm = |n: usize| RmsNorm::new(Tensor::empty([n], opts), self.rms_norm_eps);
-        let linear = |inp: usize, out: usize| {
-            Projection::Float(Linear {
+        let embedding = TiedEmbedding::empty(self.vocab_size, self.hidden_size, opts);
+        let Ok(model) = self.init_with::<Infallible>(device, dtype, embedding, |_, [inp, out]| {
+            Ok(Projection::Float(Linear {
                 weight: Param::from_tensor(Tensor::empty([inp, out], opts)),
                 bias: None,
-            })
-        };
-        let layers = (0..self.num_layers)
-            .map(|_| DecoderLayer {
+            }))
+        });
+        model
+    }
+
+    /// The model with the given embedding, each projection made by `projection(path, [in, out])`
+    /// (`path` as in [`Gemma3::projections`]), and the norms allocated but not set.
+    pub fn init_with<E>(
+        &self,
+        device: &Device,
+        dtype: DType,
+        embed_tokens: TiedEmbedding,
+        mut projection: impl FnMut(&str, [usize; 2]) -> Result<Projection, E>,
+    ) -> Result<Gemma3, E> {
+        let opts = (device, dtype);
+        let (d, hd, ff) = (self.hidden_size, self.head_dim, self.intermediate_size);
+        let (q, kv) = (self.num_heads * hd, self.num_kv_heads * hd);
+        let norm = |n: usize| RmsNorm::new(Tensor::empty([n], opts), self.rms_norm_eps);
+        let mut layers = Vec::with_capacity(self.num_layers);
+        for i in 0..self.num_layers {
+            let dims = [[d, q], [d, kv], [d, kv], [q, d], [d, ff], [d, ff], [ff, d]];
+            let [
+                q_proj,
+                k_proj,
+                v_proj,
+                o_proj,
+                gate_proj,
+                up_proj,
+                down_proj,
+            ] = std::array::from_fn(|k| projection(&layer_path(i, LAYER_PROJECTIONS[k]), dims[k]));
+            layers.push(DecoderLayer {
                 input_layernorm: norm(d),
                 self_attn: Attention {
-                    q_proj: linear(d, self.num_heads * hd),
-                    k_proj: linear(d, self.num_kv_heads * hd),
-                    v_proj: linear(d, self.num_kv_heads * hd),
-                    o_proj: linear(self.num_heads * hd, d),
+                    q_proj: q_proj?,
+                    k_proj: k_proj?,
+                    v_proj: v_proj?,
+                    o_proj: o_proj?,
                     q_norm: norm(hd),
                     k_norm: norm(hd),
                     num_heads: self.num_heads,
@@ -63,15 +90,14 @@ impl Gemma3Config {
                 post_attention_layernorm: norm(d),
                 pre_feedforward_layernorm: norm(d),
                 mlp: FeedForward {
-                    gate_proj: linear(d, ff),
-                    up_proj: linear(d, ff),
-                    down_proj: linear(ff, d),
+                    gate_proj: gate_proj?,
+                    up_proj: up_proj?,
+                    down_proj: down_proj?,
                 },
                 post_feedforward_layernorm: norm(d),
-            })
-            .collect();
-        let embed_tokens = TiedEmbedding::empty(self.vocab_size, d, opts);
-        Gemma3::new(self.clone(), embed_tokens, layers, norm(d))
+            });
+        }
+        Ok(Gemma3::new(self.clone(), embed_tokens, layers, norm(d)))
     }
 }
 
@@ -100,11 +126,11 @@ impl Gemma3 {
 
     /// The float type of the weights (and so of the activations).
     pub fn dtype(&self) -> burn::tensor::DType {
-        self.embed_tokens.chunks[0].val().dtype()
+        self.norm.weight.val().dtype()
     }
 
     pub fn device(&self) -> Device {
-        self.embed_tokens.chunks[0].val().device()
+        self.norm.weight.val().device()
     }
 
     /// An empty cache for `rows` sequences.
@@ -131,7 +157,10 @@ impl Gemma3 {
         let device = tokens.device();
         // sqrt(hidden) rounded to float32 first, as HF's scaled embedding does.
         let embed_scale = (self.config.hidden_size as f32).sqrt();
-        let mut x = self.embed_tokens.embed(tokens).mul_scalar(embed_scale);
+        let mut x = self
+            .embed_tokens
+            .embed(tokens, self.dtype())
+            .mul_scalar(embed_scale);
 
         let step = cache.step(rows, t);
         let positions = step.positions();

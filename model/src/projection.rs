@@ -18,6 +18,7 @@ use burn::prelude::*;
 use crate::gemma3::Gemma3;
 use crate::host;
 use crate::packed::{PackedFormat, PackedMatrix};
+use crate::tied_embedding::TiedEmbedding;
 
 /// The seven projections of a decoder layer, by their path inside the layer (the same in Burn
 /// and HF): the one list every walk over the projections uses.
@@ -186,7 +187,8 @@ macro_rules! layer_projections {
     };
 }
 
-fn path(layer: usize, name: &str) -> String {
+/// The module path of projection `name` (from [`LAYER_PROJECTIONS`]) of decoder layer `layer`.
+pub(crate) fn layer_path(layer: usize, name: &str) -> String {
     format!("layers.{layer}.{name}")
 }
 
@@ -199,7 +201,7 @@ impl Gemma3 {
             LAYER_PROJECTIONS
                 .into_iter()
                 .zip(all)
-                .map(move |(n, p)| (path(i, n), p))
+                .map(move |(n, p)| (layer_path(i, n), p))
         })
     }
 
@@ -210,7 +212,7 @@ impl Gemma3 {
             LAYER_PROJECTIONS
                 .into_iter()
                 .zip(all)
-                .map(move |(n, p)| (path(i, n), p))
+                .map(move |(n, p)| (layer_path(i, n), p))
         })
     }
 
@@ -228,27 +230,30 @@ impl Gemma3 {
         Ok(())
     }
 
-    /// Packs every projection whose path `select` accepts, and the tied LM head if it accepts
-    /// [`LM_HEAD`] (the token lookup keeps the float table).
+    /// Packs every projection whose path `select` accepts, and the tied embedding if it accepts
+    /// [`LM_HEAD`] (the LM head and the token lookup then both read the packed table, and the
+    /// float one is dropped).
     pub fn into_packed(
         mut self,
         format: PackedFormat,
         select: impl Fn(&str) -> bool,
     ) -> anyhow::Result<Gemma3> {
+        // A GEMMA_KERNEL this CPU cannot run is refused before any work.
+        crate::packed::Kernel::selected()?;
         self.map_projections(&select, |_, p| p.pack(format))?;
         if select(LM_HEAD) {
             let table = self.embed_tokens.to_host()?;
             let (vocab, d) = (self.config.vocab_size, self.config.hidden_size);
             let head = PackedMatrix::quantize(&table, vocab, d, format)
                 .with_context(|| format!("quantizing {LM_HEAD}"))?;
-            self.embed_tokens.packed_head = Some(Arc::new(head));
+            self.embed_tokens = TiedEmbedding::from_packed(head);
         }
         Ok(self)
     }
 
     /// Whether any weight is packed (such a model cannot be exported or trained).
     pub fn is_packed(&self) -> bool {
-        self.embed_tokens.packed_head.is_some()
+        self.embed_tokens.packed.is_some()
             || self
                 .projections()
                 .any(|(_, p)| matches!(p, Projection::Packed(_)))
@@ -256,11 +261,7 @@ impl Gemma3 {
 
     /// Bytes held by packed weights.
     pub fn packed_bytes(&self) -> usize {
-        let head = self
-            .embed_tokens
-            .packed_head
-            .as_ref()
-            .map_or(0, |h| h.bytes());
+        let head = self.embed_tokens.packed.as_ref().map_or(0, |h| h.bytes());
         head + self
             .projections()
             .map(|(_, p)| match p {

@@ -3,12 +3,17 @@
 //! The `[vocab, hidden]` matrix is kept as row chunks of at most ~96 MiB (at f32): Gemma's
 //! 262 144 × 640 table is 671 MB, more than one buffer may hold on some wgpu devices (128 MiB on
 //! lavapipe), and chunked matmuls cost nothing measurable on the CPU backends.
+//!
+//! Once packed ([`crate::Gemma3::into_packed`], [`crate::weights::load_packed`]) there are no
+//! float chunks: the LM head multiplies with the packed table and the lookup dequantizes only
+//! the rows it is asked for, as llama.cpp's `get_rows` does on a quantized table.
 
 use std::sync::Arc;
 
+use anyhow::bail;
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::TensorCreationOptions;
+use burn::tensor::{DType, TensorCreationOptions};
 
 use crate::packed::PackedMatrix;
 use crate::projection::packed_matmul;
@@ -17,12 +22,11 @@ const MAX_CHUNK_BYTES: usize = 96 << 20;
 
 #[derive(Module, Debug)]
 pub struct TiedEmbedding {
-    /// Consecutive row blocks of the `[vocab, hidden]` table.
+    /// Consecutive row blocks of the `[vocab, hidden]` table; none once it is packed.
     pub chunks: Vec<Param<Tensor<2>>>,
-    /// A packed copy of the table for the LM head (see [`crate::Gemma3::into_packed`]); the
-    /// lookup keeps reading the float chunks.
+    /// The packed table, for the LM head and the lookup.
     #[module(skip)]
-    pub packed_head: Option<Arc<PackedMatrix>>,
+    pub packed: Option<Arc<PackedMatrix>>,
 }
 
 impl TiedEmbedding {
@@ -52,7 +56,7 @@ impl TiedEmbedding {
         debug_assert_eq!(values.len(), vocab * hidden);
         Self {
             chunks,
-            packed_head: None,
+            packed: None,
         }
     }
 
@@ -73,13 +77,24 @@ impl TiedEmbedding {
             .collect();
         Self {
             chunks,
-            packed_head: None,
+            packed: None,
+        }
+    }
+
+    /// The packed table alone.
+    pub fn from_packed(table: PackedMatrix) -> Self {
+        Self {
+            chunks: vec![],
+            packed: Some(Arc::new(table)),
         }
     }
 
     /// The whole row-major `[vocab, hidden]` table on the host, read chunk by chunk (the whole
     /// table may not fit one device buffer).
     pub fn to_host(&self) -> anyhow::Result<Vec<f32>> {
+        if self.chunks.is_empty() {
+            bail!("the embedding table is packed; this needs the float table");
+        }
         let mut table = Vec::new();
         for chunk in &self.chunks {
             table.extend(crate::host::to_vec(chunk.val())?);
@@ -87,9 +102,25 @@ impl TiedEmbedding {
         Ok(table)
     }
 
-    /// Looks up `ids: [batch, seq]` -> `[batch, seq, hidden]`.
-    pub fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+    /// Looks up `ids: [batch, seq]` -> `[batch, seq, hidden]`, in `dtype`.
+    pub fn embed(&self, ids: Tensor<2, Int>, dtype: DType) -> Tensor<3> {
         let [b, t] = ids.dims();
+        if let (Some(table), true) = (&self.packed, self.chunks.is_empty()) {
+            let device = ids.device();
+            // Ids come from the tokenizer or the sampler, both below the vocabulary size; and a
+            // failed read of a host backend's ids is a broken device.
+            let ids: Vec<usize> = ids
+                .into_data()
+                .convert::<i64>()
+                .iter::<i64>()
+                .map(|id| id as usize)
+                .collect();
+            let rows = table
+                .dequantize_rows(&ids)
+                .expect("token ids lie inside the vocabulary");
+            let d = table.cols();
+            return Tensor::from_data(TensorData::new(rows, [b, t, d]), (&device, dtype));
+        }
         let flat = ids.reshape([b * t]);
         let mut out: Option<Tensor<2>> = None;
         let mut start = 0;
@@ -121,7 +152,7 @@ impl TiedEmbedding {
 
     /// The LM head: `x: [n, hidden] -> [n, vocab]`.
     pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
-        if let Some(head) = &self.packed_head {
+        if let Some(head) = &self.packed {
             return packed_matmul(head, x.unsqueeze_dim(0)).squeeze_dim(0);
         }
         let parts: Vec<Tensor<2>> = self

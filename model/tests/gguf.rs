@@ -275,6 +275,42 @@ fn q8_0_and_q4_0_hand_computed_blocks() {
     assert_eq!(f.dequantize("q4").unwrap(), expect4.repeat(2));
 }
 
+/// `read_rows` returns exactly those rows' stored bytes (Q8_0 rows of 2 blocks, f32 rows), and
+/// refuses rows past the end; packing a Q8_0 tensor in row chunks takes the blocks as they are.
+#[test]
+fn rows_of_a_tensor_are_read_alone() {
+    let mut rng = Rng(11);
+    let mut q8 = Vec::new();
+    for _ in 0..5 * 2 {
+        q8.extend(rng.scale());
+        q8.extend(rng.bytes(32));
+    }
+    let f32s: Vec<f32> = (0..15).map(|i| i as f32 * 0.25).collect();
+    let path = Gguf::new()
+        .tensor(tensor("q8", &[64, 5], GgmlType::Q8_0, q8.clone()))
+        .tensor(tensor("f", &[3, 5], GgmlType::F32, f32_data(&f32s)))
+        .write("rows");
+    let f = GgufFile::open(&path).unwrap();
+    let (q, t) = (f.tensor("q8").unwrap(), f.tensor("f").unwrap());
+    assert_eq!(f.read_rows(q, 1..3).unwrap(), q8[2 * 34..6 * 34]);
+    assert_eq!(f.read_rows(q, 0..5).unwrap(), f.read_bytes(q).unwrap());
+    assert_eq!(f.read_rows(t, 4..5).unwrap(), f32_data(&f32s[12..]));
+    assert!(f.read_rows(q, 4..4).unwrap().is_empty());
+    for bad in [4..6, 6..6] {
+        let err = f.read_rows(q, bad.clone()).unwrap_err().to_string();
+        assert!(err.contains("q8") && err.contains("rows"), "{bad:?}: {err}");
+    }
+
+    use model::packed::{PackedMatrix, RowChunk};
+    let whole = PackedMatrix::from_gguf_q8_0(&q8, 5, 64).unwrap();
+    let chunked = PackedMatrix::from_row_chunks(5, 64, whole.format(), 2, |r| {
+        Ok(RowChunk::Q8_0(f.read_rows(q, r)?))
+    })
+    .unwrap();
+    assert!(chunked == whole);
+    assert_eq!(chunked.dequantize(), f.dequantize("q8").unwrap());
+}
+
 #[test]
 fn q5_0_and_q4_1_hand_computed_blocks() {
     // Q5_0: d = 0.25, nibbles all 15, fifth bit set for even values: q = 31 or 15, minus 16.

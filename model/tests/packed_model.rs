@@ -5,6 +5,7 @@
 
 mod common;
 
+use burn::tensor::DType;
 use common::*;
 use gemma::paths;
 use model::BackendKind;
@@ -21,9 +22,10 @@ fn int8_packed_model_keeps_the_first_greedy_tokens() {
     };
     let device = BackendKind::default_kind().device().unwrap();
     let f32_model = load(&path, &device);
-    let packed = load(&path, &device)
-        .into_packed(PackedFormat::Int8 { block: 32 }, |_| true)
-        .unwrap();
+    // As `--packed int8` loads it: straight from the GGUF's blocks.
+    let packed =
+        model::weights::load_packed(&path, &device, DType::F32, PackedFormat::Int8 { block: 32 })
+            .unwrap();
     let cfg = GenerationConfig {
         max_new_tokens: 8,
         stop_ids: vec![],

@@ -21,6 +21,7 @@ pub use error::GgufError;
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::byte_source::ByteSource;
@@ -222,6 +223,39 @@ impl GgufFile {
     pub fn read_bytes(&self, t: &TensorInfo) -> Result<Vec<u8>, GgufError> {
         self.bytes
             .read_at(t.offset, t.n_bytes)
+            .map_err(|error| GgufError::TensorRead {
+                path: self.path.clone(),
+                tensor: t.name.clone(),
+                error,
+            })
+    }
+
+    /// The stored bytes of rows `rows` of a tensor of this file, a row being `ne[0]` values
+    /// (whole blocks, in every ggml type).
+    pub fn read_rows(&self, t: &TensorInfo, rows: Range<usize>) -> Result<Vec<u8>, GgufError> {
+        let error = |msg: String| GgufError::TensorRead {
+            path: self.path.clone(),
+            tensor: t.name.clone(),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidInput, msg),
+        };
+        let ty = t.ggml_type;
+        let (Some(block), Some(size)) = (ty.block_size(), ty.type_size()) else {
+            return Err(error(format!("type {} has no known block size", ty.name())));
+        };
+        let ne0 = t.ne.first().map_or(1, |&n| n as usize);
+        let n_rows = t.n_elements() / ne0.max(1);
+        if !ne0.is_multiple_of(block) || rows.start > rows.end || rows.end > n_rows {
+            return Err(error(format!(
+                "rows {rows:?} of {n_rows} rows of {ne0} {} values",
+                ty.name()
+            )));
+        }
+        let row_bytes = (ne0 / block * size) as u64;
+        self.bytes
+            .read_at(
+                t.offset + rows.start as u64 * row_bytes,
+                rows.len() as u64 * row_bytes,
+            )
             .map_err(|error| GgufError::TensorRead {
                 path: self.path.clone(),
                 tensor: t.name.clone(),

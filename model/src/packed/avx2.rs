@@ -12,7 +12,7 @@ use std::arch::x86_64::*;
 /// Proof that the CPU has AVX2 and F16C: only [`Avx2::detect`] makes one, which is what makes
 /// calling the `#[target_feature]` functions below sound.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Avx2(());
+pub struct Avx2(());
 
 impl Avx2 {
     pub fn detect() -> Option<Self> {
@@ -20,7 +20,7 @@ impl Avx2 {
     }
 
     /// `Activations::quantize`, auto-vectorized for AVX2 (same integer and float operations).
-    pub fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
+    pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
         #[target_feature(enable = "avx2")]
         fn quantize(x: &[f32], cols: usize, block: usize) -> Activations {
             Activations::quantize(x, cols, block)
@@ -30,7 +30,7 @@ impl Avx2 {
     }
 
     /// `dot::Kernel::tile` with R runs of 32 values per block.
-    pub fn tile<const R: usize>(
+    pub(super) fn tile<const R: usize>(
         self,
         format: PackedFormat,
         w: &[u8],

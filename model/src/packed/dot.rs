@@ -1,48 +1,112 @@
-//! Dot products of packed weight rows with quantized activation rows.
+//! Dot products of packed weight rows with quantized activation rows, and the choice of kernel.
 //!
-//! Per block b, the exact integer Σ w·x (`dot_b`) is scaled into f32 as
-//! `dot_b · (w_scale_b · x_scale_b)` ([`term`]) and added to lane `b mod LANES` of [`LANES`] f32
-//! sums, which [`sum_lanes`] adds up in a fixed order. The SIMD kernel evaluates exactly these
-//! operations (lane l of its vector accumulator is lane l here), so both paths give bit-identical
-//! outputs and the scalar one is the reference.
+//! Every kernel computes each block's Σ w·x exactly, as an i32 (`dot_b`). They differ only in
+//! how the f32 sum over blocks is rounded:
+//! - `Scalar` (the reference) and `Avx2`: `dot_b · (w_scale_b · x_scale_b)` ([`term`]) is added
+//!   to lane `b mod LANES` of [`LANES`] f32 sums, which [`sum_lanes`] adds up in a fixed order.
+//!   The AVX2 kernel evaluates exactly these operations, so the two are bit-identical.
+//! - `Avx512`: the integer sums of each group of four values (exact i32) are scaled by their
+//!   block's `w_scale · x_scale` and fused-multiply-added into 16 f32 lanes (lane = group mod
+//!   16), then added up by a fixed tree. Same integers, other rounding: outputs differ from the
+//!   reference by f32 rounding only (a few ulp of Σ |term|), and are equal whenever every
+//!   product and partial sum is exact (power-of-two scales; tested).
 
 use super::format::{GROUP, PackedFormat};
 use super::quantize::{ActRow, Activations};
 use half::f16;
 
 #[cfg(target_arch = "x86_64")]
-use super::avx2::Avx2;
+use super::{avx2::Avx2, avx512::Avx512};
+use anyhow::{Result, bail};
+use std::sync::OnceLock;
 
-/// The implementation; chosen once per matmul.
+/// The environment variable that forces a kernel: `scalar`, `avx2`, `avx512` or `auto`.
+pub const KERNEL_ENV: &str = "GEMMA_KERNEL";
+
+/// A packed matmul implementation. The SIMD variants hold proof that the CPU runs them.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Kernel {
+pub enum Kernel {
     Scalar,
     #[cfg(target_arch = "x86_64")]
     Avx2(Avx2),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Avx512),
 }
 
 impl Kernel {
-    /// The fastest kernel this CPU runs.
-    pub fn detect() -> Self {
+    /// Every kernel this CPU runs, the reference first and the fastest last.
+    pub fn available() -> Vec<Self> {
+        let mut all = vec![Self::Scalar];
         #[cfg(target_arch = "x86_64")]
-        if let Some(token) = Avx2::detect() {
-            return Self::Avx2(token);
+        {
+            all.extend(Avx2::detect().map(Self::Avx2));
+            all.extend(Avx512::detect().map(Self::Avx512));
         }
-        Self::Scalar
+        all
+    }
+
+    /// The kernel named `name` (`auto`: the fastest), or an error if this CPU lacks it.
+    pub fn by_name(name: &str) -> Result<Self> {
+        let all = Self::available();
+        if name == "auto" {
+            return Ok(*all.last().expect("the scalar kernel always exists"));
+        }
+        const NAMES: [&str; 3] = ["scalar", "avx2", "avx512"];
+        if !NAMES.contains(&name) {
+            bail!(
+                "{KERNEL_ENV}={name:?}: expected one of auto, {}",
+                NAMES.join(", ")
+            );
+        }
+        match all.into_iter().find(|k| k.name() == name) {
+            Some(k) => Ok(k),
+            None => bail!(
+                "{KERNEL_ENV}={name}: this CPU lacks the features it needs ({})",
+                match name {
+                    "avx2" => "avx2, f16c",
+                    _ => "avx512f, avx512bw, avx512vnni",
+                }
+            ),
+        }
+    }
+
+    /// The kernel every packed matmul uses: [`KERNEL_ENV`] if set, else the fastest this CPU
+    /// runs. Read once per process.
+    pub fn selected() -> Result<Self> {
+        static SELECTED: OnceLock<Result<Kernel, String>> = OnceLock::new();
+        SELECTED
+            .get_or_init(|| {
+                let name = std::env::var(KERNEL_ENV).unwrap_or_else(|_| "auto".into());
+                Self::by_name(name.trim()).map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(anyhow::Error::msg)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Scalar => "scalar",
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2(_) => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512(_) => "avx512",
+        }
     }
 
     /// Quantizes activation rows `[n, cols]` per block (the same values on every kernel).
-    pub fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
+    pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
         match self {
             Kernel::Scalar => Activations::quantize(x, cols, block),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2(t) => t.quantize(x, cols, block),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512(t) => t.quantize(x, cols, block),
         }
     }
 
     /// `outs[i][r]` = Σ w_r·x_i for the weight rows of a tile (`w`: their quantized bytes,
     /// `w_scales`: their block scales) and every activation row `x[i]`.
-    pub fn tile(
+    pub(super) fn tile(
         self,
         format: PackedFormat,
         w: &[u8],
@@ -65,6 +129,8 @@ impl Kernel {
                 }),
                 #[cfg(target_arch = "x86_64")]
                 Kernel::Avx2(t) => t.tile::<R>(format, w, w_scales, x, outs),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx512(t) => t.tile(format, w, w_scales, x, outs),
             }
         }
         match format.block() / GROUP {

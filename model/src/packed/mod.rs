@@ -5,10 +5,13 @@
 //! speed-up; the integer arithmetic keeps up with it.
 //!
 //! Files: `format` (formats, scales, nibble order), `quantize` (weights and activations),
-//! `dot` (block dot products; `avx2` is its x86 SIMD kernel), `matmul` (threads and tiling).
+//! `dot` (block dot products and the choice of kernel; `avx2` and `avx512` are its x86 SIMD
+//! kernels), `matmul` (threads and tiling).
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod dot;
 mod format;
 mod matmul;
@@ -16,18 +19,27 @@ mod quantize;
 #[cfg(test)]
 mod tests;
 
+pub use dot::{KERNEL_ENV, Kernel};
 pub use format::PackedFormat;
 
 use anyhow::{Result, ensure};
-use dot::Kernel;
 use format::GROUP;
 use half::f16;
 use rayon::prelude::*;
+use std::ops::Range;
+
+/// Rows of a matrix to pack (see [`PackedMatrix::from_row_chunks`]).
+pub enum RowChunk {
+    /// Row-major f32 values, quantized with a symmetric per-block scale.
+    Values(Vec<f32>),
+    /// GGUF Q8_0 blocks (f16 scale, 32 i8) taken as they are: only into `Int8 { block: 32 }`.
+    Q8_0(Vec<u8>),
+}
 
 /// A `[rows, cols]` weight matrix (rows = output features, cols = input features) in one of the
 /// [`PackedFormat`]s: quantized values row-major, blocks running along each row, and one f16
 /// scale per block (`[rows, cols / block]`) in a separate array.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PackedMatrix {
     format: PackedFormat,
     rows: usize,
@@ -51,17 +63,7 @@ impl PackedMatrix {
         format: PackedFormat,
     ) -> Result<Self> {
         let mut m = Self::empty(rows, cols, format)?;
-        ensure!(
-            rows.checked_mul(cols) == Some(values.len()),
-            "{} values for a [{rows}, {cols}] matrix",
-            values.len()
-        );
-        let (row_bytes, blocks) = (format.row_bytes(cols), cols / format.block());
-        values
-            .par_chunks(cols)
-            .zip(m.quants.par_chunks_mut(row_bytes))
-            .zip(m.scales.par_chunks_mut(blocks))
-            .try_for_each(|((x, q), s)| quantize::quantize_row(format, x, q, s))?;
+        m.fill_values(0..rows, values)?;
         Ok(m)
     }
 
@@ -69,26 +71,80 @@ impl PackedMatrix {
     /// `Int8 { block: 32 }` and dequantizes exactly as ggml does.
     pub fn from_gguf_q8_0(raw: &[u8], rows: usize, cols: usize) -> Result<Self> {
         let mut m = Self::empty(rows, cols, PackedFormat::Int8 { block: GROUP })?;
-        let blocks = m.scales.len();
+        m.fill_q8_0(0..rows, raw)?;
+        Ok(m)
+    }
+
+    /// Packs a matrix `chunk_rows` rows at a time, so that only one chunk's values (or raw
+    /// blocks) are held besides the result: `chunk(rows)` returns those rows.
+    pub fn from_row_chunks(
+        rows: usize,
+        cols: usize,
+        format: PackedFormat,
+        chunk_rows: usize,
+        mut chunk: impl FnMut(Range<usize>) -> Result<RowChunk>,
+    ) -> Result<Self> {
+        let mut m = Self::empty(rows, cols, format)?;
+        for start in (0..rows).step_by(chunk_rows.max(1)) {
+            let range = start..(start + chunk_rows.max(1)).min(rows);
+            match chunk(range.clone())? {
+                RowChunk::Values(values) => m.fill_values(range, &values)?,
+                RowChunk::Q8_0(raw) => m.fill_q8_0(range, &raw)?,
+            }
+        }
+        Ok(m)
+    }
+
+    /// Quantizes `values` (row-major, those rows) into `rows`.
+    fn fill_values(&mut self, rows: Range<usize>, values: &[f32]) -> Result<()> {
+        let cols = self.cols;
+        ensure!(
+            rows.len().checked_mul(cols) == Some(values.len()),
+            "{} values for a [{}, {cols}] matrix",
+            values.len(),
+            rows.len()
+        );
+        let (row_bytes, blocks) = (self.format.row_bytes(cols), cols / self.format.block());
+        let format = self.format;
+        values
+            .par_chunks(cols)
+            .zip(
+                self.quants[rows.start * row_bytes..rows.end * row_bytes].par_chunks_mut(row_bytes),
+            )
+            .zip(self.scales[rows.start * blocks..rows.end * blocks].par_chunks_mut(blocks))
+            .try_for_each(|((x, q), s)| quantize::quantize_row(format, x, q, s))
+    }
+
+    /// Copies Q8_0 blocks of those rows in.
+    fn fill_q8_0(&mut self, rows: Range<usize>, raw: &[u8]) -> Result<()> {
+        ensure!(
+            self.format == PackedFormat::Int8 { block: GROUP },
+            "Q8_0 blocks can only be taken as Int8 {{ block: 32 }}, not {:?}",
+            self.format
+        );
+        let blocks = rows.len() * self.cols / GROUP;
         ensure!(
             raw.len() == blocks * Q8_0_BYTES,
-            "Q8_0 [{rows}, {cols}] needs {} bytes, got {}",
+            "Q8_0 [{}, {}] needs {} bytes, got {}",
+            rows.len(),
+            self.cols,
             blocks * Q8_0_BYTES,
             raw.len()
         );
+        let first = rows.start * self.cols / GROUP;
         for ((b, s), q) in raw
             .as_chunks::<Q8_0_BYTES>()
             .0
             .iter()
-            .zip(&mut m.scales)
-            .zip(m.quants.as_chunks_mut::<GROUP>().0)
+            .zip(&mut self.scales[first..first + blocks])
+            .zip(&mut self.quants.as_chunks_mut::<GROUP>().0[first..first + blocks])
         {
             *s = f16::from_le_bytes([b[0], b[1]]);
             // Only a corrupt file has one, and it would turn whole rows of outputs into NaN.
             ensure!(s.is_finite(), "Q8_0 block with a non-finite scale {s}");
             q.copy_from_slice(&b[2..]);
         }
-        Ok(m)
+        Ok(())
     }
 
     /// A zero matrix of the right size, after checking the shape.
@@ -109,36 +165,53 @@ impl PackedMatrix {
 
     /// Row-major `[rows, cols]` values, each `q · scale` in f32.
     pub fn dequantize(&self) -> Vec<f32> {
-        let (run_bytes, runs_per_block) =
-            (self.format.row_bytes(GROUP), self.format.block() / GROUP);
         let mut out = vec![0.0f32; self.rows * self.cols];
         for (r, out) in out.chunks_exact_mut(self.cols).enumerate() {
-            let (q, scales) = self.row(r);
-            for (g, (y, q)) in out
-                .as_chunks_mut::<GROUP>()
-                .0
-                .iter_mut()
-                .zip(q.chunks_exact(run_bytes))
-                .enumerate()
-            {
-                let d = scales[g / runs_per_block].to_f32();
-                for (y, level) in y.iter_mut().zip(self.format.levels(q)) {
-                    *y = level as f32 * d;
-                }
-            }
+            self.dequantize_row(r, out);
         }
         out
+    }
+
+    /// The rows `ids`, dequantized, row-major `[ids.len(), cols]` (an embedding lookup that
+    /// holds no float table). Errors on a row past the end.
+    pub fn dequantize_rows(&self, ids: &[usize]) -> Result<Vec<f32>> {
+        let mut out = vec![0.0f32; ids.len() * self.cols];
+        for (&r, out) in ids.iter().zip(out.chunks_exact_mut(self.cols)) {
+            ensure!(r < self.rows, "row {r} of a matrix with {} rows", self.rows);
+            self.dequantize_row(r, out);
+        }
+        Ok(out)
+    }
+
+    fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        let (run_bytes, runs_per_block) =
+            (self.format.row_bytes(GROUP), self.format.block() / GROUP);
+        let (q, scales) = self.row(r);
+        for (g, (y, q)) in out
+            .as_chunks_mut::<GROUP>()
+            .0
+            .iter_mut()
+            .zip(q.chunks_exact(run_bytes))
+            .enumerate()
+        {
+            let d = scales[g / runs_per_block].to_f32();
+            for (y, level) in y.iter_mut().zip(self.format.levels(q)) {
+                *y = level as f32 * d;
+            }
+        }
     }
 
     /// `x` (row-major `[n, cols]`) · Wᵀ → row-major `[n, rows]`, on rayon's global pool.
     /// Activations are quantized per block to int8 first (see the module docs), so each output
     /// is off by at most Σ_blocks (x_scale / 2) · Σ |w| from the exact product with the
-    /// dequantized weights, plus f32 rounding. Errors if `x.len() != n · cols`.
+    /// dequantized weights, plus f32 rounding. Errors if `x.len() != n · cols`, or if
+    /// [`KERNEL_ENV`] names a kernel this CPU lacks ([`Kernel::selected`]).
     pub fn matmul(&self, x: &[f32], n: usize) -> Result<Vec<f32>> {
-        self.matmul_with(x, n, Kernel::detect())
+        self.matmul_with(x, n, Kernel::selected()?)
     }
 
-    fn matmul_with(&self, x: &[f32], n: usize, kernel: Kernel) -> Result<Vec<f32>> {
+    /// [`PackedMatrix::matmul`] with a given kernel.
+    pub fn matmul_with(&self, x: &[f32], n: usize, kernel: Kernel) -> Result<Vec<f32>> {
         ensure!(
             n.checked_mul(self.cols) == Some(x.len()),
             "{} activations for [{n}, {}]",

@@ -1,6 +1,5 @@
 //! Accuracy and exactness of the packed formats and matmul against f64 references.
 
-use super::dot::Kernel;
 use super::format::GROUP;
 use super::*;
 use rand::rngs::StdRng;
@@ -128,57 +127,120 @@ fn reference(
     (want, tol)
 }
 
+/// Every kernel this CPU runs, by name, printed so that a log shows which paths a run tested.
+fn kernels(test: &str) -> Vec<Kernel> {
+    let all = Kernel::available();
+    let names: Vec<_> = all.iter().map(|k| k.name()).collect();
+    println!("{test}: packed kernels exercised: {}", names.join(", "));
+    all
+}
+
 #[test]
 fn matmul_matches_f64_within_the_activation_rounding_bound() {
     let mut rng = StdRng::seed_from_u64(2);
-    for (rows, cols, n) in [
-        (37, 640, 1),
-        (100, 1024, 3),
-        (33, 2048, 17),
-        (65, 640, 17),
-        (5, 128, 2),
-    ] {
-        for format in FORMATS {
-            let m =
-                PackedMatrix::quantize(&weights(&mut rng, rows, cols), rows, cols, format).unwrap();
-            let x = activations(&mut rng, n * cols);
-            let got = m.matmul(&x, n).unwrap();
-            let (want, tol) = reference(&m.dequantize(), &x, n, rows, cols, format.block());
-            for (k, ((&g, &w), &t)) in got.iter().zip(&want).zip(&tol).enumerate() {
-                assert!(
-                    (g as f64 - w).abs() <= t,
-                    "{format:?} [{n}, {cols}]x[{rows}]ᵀ at {k}: {g} vs {w} ± {t}"
-                );
+    for kernel in kernels("matmul_matches_f64") {
+        for (rows, cols, n) in [
+            (37, 640, 1),
+            (100, 1024, 3),
+            (33, 2048, 17),
+            (65, 640, 17),
+            (5, 128, 2),
+            (1, 128, 1),
+            (6, 384, 6),
+        ] {
+            for format in FORMATS {
+                let w = weights(&mut rng, rows, cols);
+                let m = PackedMatrix::quantize(&w, rows, cols, format).unwrap();
+                let x = activations(&mut rng, n * cols);
+                let got = m.matmul_with(&x, n, kernel).unwrap();
+                let (want, tol) = reference(&m.dequantize(), &x, n, rows, cols, format.block());
+                for (k, ((&g, &w), &t)) in got.iter().zip(&want).zip(&tol).enumerate() {
+                    assert!(
+                        (g as f64 - w).abs() <= t,
+                        "{kernel:?} {format:?} [{n}, {cols}]x[{rows}]ᵀ at {k}: {g} vs {w} ± {t}"
+                    );
+                }
             }
         }
     }
 }
 
-/// Activations hitting ±127 and weights hitting every level, -128 included (only GGUF Q8_0 data
-/// can hold it): the worst case for i16 saturation inside the SIMD kernels.
+/// Rows of `cols` integer levels in `[-q_max, q_max]` (or any byte for `raw`), each block
+/// reaching ±q_max, times `scale(block)`: quantizing them again gives back these levels and
+/// scales exactly.
+fn levels(rng: &mut StdRng, len: usize, q_max: i32, block: usize, scale: f32) -> Vec<f32> {
+    (0..len)
+        .map(|j| {
+            let q = if j % block == j / block % block {
+                if rng.random() { q_max } else { -q_max }
+            } else {
+                rng.random_range(-q_max..=q_max)
+            };
+            q as f32 * scale
+        })
+        .collect()
+}
+
+/// Power-of-two scales and levels at the extremes, -128 included (only GGUF Q8_0 data can hold
+/// it), so that every product and partial sum is exact in f32: every kernel must then return the
+/// exact integer dot product, which shows that their integer arithmetic is exact (no i16
+/// saturation, no lost lane, no tail read past a row), whatever their float order.
 #[test]
-fn simd_equals_scalar_exactly() {
-    let fast = Kernel::detect();
-    if matches!(fast, Kernel::Scalar) {
-        eprintln!("SKIPPED (no SIMD kernel on this CPU): simd_equals_scalar_exactly");
-        return;
-    }
+fn every_kernel_computes_the_exact_integer_dot() {
     let mut rng = StdRng::seed_from_u64(3);
+    let shapes = |block| match block {
+        32 => vec![(67, 640), (5, 96), (1, 32)],
+        b => vec![(67, 640), (3, b)],
+    };
+    for kernel in kernels("exact_integer_dot") {
+        for format in FORMATS {
+            for (rows, cols) in shapes(format.block()) {
+                let q_max = format.q_max();
+                let w = levels(&mut rng, rows * cols, q_max, format.block(), 1.0);
+                let mut matrices = vec![PackedMatrix::quantize(&w, rows, cols, format).unwrap()];
+                if format == FORMATS[0] {
+                    let mut q8_0 = Vec::new();
+                    for _ in 0..rows * cols / GROUP {
+                        let d = [0.5f32, 1.0, 2.0][rng.random_range(0..3)];
+                        q8_0.extend(half::f16::from_f32(d).to_le_bytes());
+                        q8_0.extend((0..GROUP).map(|_| rng.random::<u8>()));
+                    }
+                    matrices.push(PackedMatrix::from_gguf_q8_0(&q8_0, rows, cols).unwrap());
+                }
+                for m in &matrices {
+                    let deq = m.dequantize();
+                    for n in [1, 3, 4, 5, 9] {
+                        let x = levels(&mut rng, n * cols, 127, format.block(), 1.0);
+                        let got = m.matmul_with(&x, n, kernel).unwrap();
+                        for (k, &g) in got.iter().enumerate() {
+                            let (i, r) = (k / rows, k % rows);
+                            let exact: f64 = (0..cols)
+                                .map(|j| deq[r * cols + j] as f64 * x[i * cols + j] as f64)
+                                .sum();
+                            assert_eq!(
+                                g as f64, exact,
+                                "{kernel:?} {format:?} [{n}, {cols}]x[{rows}]ᵀ at ({i}, {r})"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The AVX2 kernel runs the reference's float operations in the reference's order.
+#[test]
+fn avx2_equals_scalar_bit_for_bit() {
+    let Some(avx2) = Kernel::available().into_iter().find(|k| k.name() == "avx2") else {
+        println!("SKIPPED (no AVX2 on this CPU): avx2_equals_scalar_bit_for_bit");
+        return;
+    };
+    let mut rng = StdRng::seed_from_u64(4);
     let (rows, cols, n) = (67, 640, 5);
-    let mut q8_0 = Vec::new();
-    for _ in 0..rows * cols / GROUP {
-        q8_0.extend(half::f16::from_f32(rng.random_range(1e-3..1.0)).to_le_bytes());
-        q8_0.extend((0..GROUP).map(|_| rng.random::<u8>()));
-    }
-    let mut matrices = vec![PackedMatrix::from_gguf_q8_0(&q8_0, rows, cols).unwrap()];
     for format in FORMATS {
-        let mut w = activations(&mut rng, rows * cols);
-        w.iter_mut().step_by(7).for_each(|v| *v = v.signum() * 2.0); // every block reaches ±q_max
-        matrices.push(PackedMatrix::quantize(&w, rows, cols, format).unwrap());
-    }
-    let mut x = activations(&mut rng, n * cols);
-    x.iter_mut().step_by(5).for_each(|v| *v = v.signum() * 2.0);
-    for m in &matrices {
+        let m = PackedMatrix::quantize(&weights(&mut rng, rows, cols), rows, cols, format).unwrap();
+        let x = activations(&mut rng, n * cols);
         // n = 1 and n > 1 take different SIMD paths for Int4.
         for (x, n) in [(&x[..cols], 1), (&x[..], n)] {
             let bits = |k| {
@@ -188,12 +250,26 @@ fn simd_equals_scalar_exactly() {
                     .map(|v| v.to_bits())
                     .collect::<Vec<_>>()
             };
-            assert_eq!(
-                bits(fast),
-                bits(Kernel::Scalar),
-                "{:?}, n = {n}",
-                m.format()
-            );
+            assert_eq!(bits(avx2), bits(Kernel::Scalar), "{format:?}, n = {n}");
+        }
+    }
+}
+
+#[test]
+fn kernel_names_are_checked() {
+    assert_eq!(Kernel::by_name("scalar").unwrap().name(), "scalar");
+    let best = Kernel::by_name("auto").unwrap();
+    assert_eq!(best.name(), Kernel::available().last().unwrap().name());
+    let err = Kernel::by_name("avx9").unwrap_err().to_string();
+    assert!(
+        err.contains("GEMMA_KERNEL") && err.contains("avx512"),
+        "{err}"
+    );
+    for name in ["avx2", "avx512"] {
+        let available = Kernel::available().iter().any(|k| k.name() == name);
+        match Kernel::by_name(name) {
+            Ok(k) => assert!(available && k.name() == name),
+            Err(e) => assert!(!available && e.to_string().contains("lacks"), "{e}"),
         }
     }
 }
@@ -208,6 +284,31 @@ fn int8_q8_0_levels_cover_minus_128() {
         .collect();
     let want: f32 = m.dequantize().iter().zip(&x).map(|(w, x)| w * x).sum();
     assert_eq!(m.matmul(&x, 1).unwrap(), vec![want]);
+}
+
+/// Packing in row chunks gives the matrix packing at once gives; rows dequantize alone.
+#[test]
+fn row_chunks_and_single_rows_match_the_whole_matrix() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let (rows, cols) = (10, 128);
+    for format in FORMATS {
+        let w = weights(&mut rng, rows, cols);
+        let whole = PackedMatrix::quantize(&w, rows, cols, format).unwrap();
+        let chunked = PackedMatrix::from_row_chunks(rows, cols, format, 3, |r| {
+            Ok(RowChunk::Values(w[r.start * cols..r.end * cols].to_vec()))
+        })
+        .unwrap();
+        assert!(chunked == whole, "{format:?}");
+        let all = whole.dequantize();
+        let row = |r: usize| &all[r * cols..][..cols];
+        let picked = whole.dequantize_rows(&[7, 0, 7]).unwrap();
+        assert_eq!(picked, [row(7), row(0), row(7)].concat(), "{format:?}");
+        assert!(whole.dequantize_rows(&[rows]).is_err());
+    }
+    let q8_0 = vec![0u8; 2 * 34];
+    let int4 = PackedFormat::Int4 { block: 32 };
+    let err = PackedMatrix::from_row_chunks(1, 64, int4, 1, |_| Ok(RowChunk::Q8_0(q8_0.clone())));
+    assert!(err.unwrap_err().to_string().contains("Int8"));
 }
 
 #[test]

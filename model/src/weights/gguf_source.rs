@@ -1,11 +1,16 @@
-//! llama.cpp GGUF files as a [`WeightSource`]: llama.cpp names, dequantized to f32.
+//! llama.cpp GGUF files as a [`WeightSource`]: llama.cpp names, dequantized to f32, or packed
+//! straight from their blocks.
 
-use anyhow::Context;
+use anyhow::{Context, ensure};
 use std::path::Path;
 
 use super::WeightSource;
 use crate::config::Gemma3Config;
-use crate::gguf::GgufFile;
+use crate::gguf::{GgmlType, GgufFile, TensorInfo, dequantize_bytes};
+use crate::packed::{PackedFormat, PackedMatrix, RowChunk};
+
+/// f32 bytes dequantized at a time when packing: small beside the 671 MB f32 embedding table.
+const PACK_CHUNK_BYTES: usize = 8 << 20;
 
 pub struct GgufSource {
     file: GgufFile,
@@ -50,6 +55,53 @@ pub fn gguf_name(hf_name: &str) -> Option<(String, bool)> {
     Some((format!("blk.{layer}.{short}.weight"), is_norm))
 }
 
+impl GgufSource {
+    /// The stored tensor behind an HF name.
+    fn info(&self, hf_name: &str) -> anyhow::Result<(&TensorInfo, bool)> {
+        let (name, is_norm) =
+            gguf_name(hf_name).with_context(|| format!("no GGUF name for tensor {hf_name}"))?;
+        let info = self.file.tensor(&name).with_context(|| {
+            format!(
+                "{}: tensor {name} (for {hf_name}) is missing",
+                self.path().display()
+            )
+        })?;
+        Ok((info, is_norm))
+    }
+
+    /// The `[rows, cols]` matrix `hf_name` packed in `format` without a float copy of it: Q8_0
+    /// blocks become `Int8 { block: 32 }` byte for byte (same values, same scales), every other
+    /// type is dequantized and re-quantized a few MiB of rows at a time.
+    pub fn pack(
+        &self,
+        hf_name: &str,
+        [rows, cols]: [usize; 2],
+        format: PackedFormat,
+    ) -> anyhow::Result<PackedMatrix> {
+        let (info, _) = self.info(hf_name)?;
+        ensure!(
+            info.shape() == [rows, cols],
+            "{}: tensor {} has shape {:?}, expected {:?}",
+            self.path().display(),
+            info.name,
+            info.shape(),
+            [rows, cols]
+        );
+        let as_is = info.ggml_type == GgmlType::Q8_0 && format == PackedFormat::Int8 { block: 32 };
+        let chunk_rows = (PACK_CHUNK_BYTES / (cols * 4)).max(1);
+        PackedMatrix::from_row_chunks(rows, cols, format, chunk_rows, |range| {
+            let raw = self.file.read_rows(info, range.clone())?;
+            if as_is {
+                return Ok(RowChunk::Q8_0(raw));
+            }
+            let values = dequantize_bytes(info.ggml_type, &raw, range.len() * cols)
+                .with_context(|| format!("{}: tensor {}", self.path().display(), info.name))?;
+            Ok(RowChunk::Values(values))
+        })
+        .with_context(|| format!("packing {} as {format:?}", info.name))
+    }
+}
+
 impl WeightSource for GgufSource {
     fn path(&self) -> &Path {
         self.file.path()
@@ -60,16 +112,9 @@ impl WeightSource for GgufSource {
     }
 
     fn load(&self, hf_name: &str) -> anyhow::Result<(Vec<usize>, Vec<f32>)> {
-        let (name, is_norm) =
-            gguf_name(hf_name).with_context(|| format!("no GGUF name for tensor {hf_name}"))?;
-        let info = self.file.tensor(&name).with_context(|| {
-            format!(
-                "{}: tensor {name} (for {hf_name}) is missing",
-                self.path().display()
-            )
-        })?;
+        let (info, is_norm) = self.info(hf_name)?;
         let shape = info.shape();
-        let mut values = self.file.dequantize(&name)?;
+        let mut values = self.file.dequantize(&info.name)?;
         if is_norm {
             // llama.cpp baked Gemma's `1 +` into the stored norm weights.
             values.iter_mut().for_each(|v| *v -= 1.0);

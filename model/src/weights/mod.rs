@@ -19,9 +19,11 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::DType;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::Gemma3Config;
 use crate::gemma3::Gemma3;
+use crate::packed::PackedFormat;
 use crate::projection::Projection;
 use crate::rms_norm::RmsNorm;
 use crate::tied_embedding::TiedEmbedding;
@@ -84,33 +86,60 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
     Ok(model)
 }
 
+/// Loads the model in `path` with every projection and the tied embedding packed in `format`
+/// (what [`load_model`] then [`Gemma3::into_packed`] give, bit for bit). From a GGUF file each
+/// matrix is packed straight from its blocks, so the f32 model is never resident: peak memory is
+/// the packed model plus a few MiB. Other formats go through the float model.
+pub fn load_packed(
+    path: &Path,
+    device: &Device,
+    dtype: DType,
+    format: PackedFormat,
+) -> anyhow::Result<Gemma3> {
+    // A GEMMA_KERNEL this CPU cannot run is refused before any work.
+    crate::packed::Kernel::selected()?;
+    if burnpack::find(path).is_some() || path.extension().is_none_or(|e| e != "gguf") {
+        return load_model(path, device, dtype)?.into_packed(format, |_| true);
+    }
+    let src = GgufSource::open(path)?;
+    let config = src.config();
+    check_fits(config, src.stored_bytes(), src.path())?;
+    let (vocab, d) = (config.vocab_size, config.hidden_size);
+    let table = src.pack("model.embed_tokens.weight", [vocab, d], format)?;
+    let mut model = config.init_with(
+        device,
+        dtype,
+        TiedEmbedding::from_packed(table),
+        |path, [inp, out]| {
+            let w = src.pack(&format!("model.{path}.weight"), [out, inp], format)?;
+            anyhow::Ok(Projection::Packed(Arc::new(w)))
+        },
+    )?;
+    fill_norms(&mut model, &src)?;
+    Ok(model)
+}
+
+/// `src`'s tensor `name` as f32, checked to have `shape`.
+fn get(src: &dyn WeightSource, name: &str, shape: &[usize]) -> anyhow::Result<Vec<f32>> {
+    let (got, values) = src.load(name)?;
+    if got != shape {
+        bail!(
+            "{}: tensor {name} has shape {got:?}, expected {shape:?}",
+            src.path().display()
+        );
+    }
+    Ok(values)
+}
+
 /// Sets every parameter of `model` (as [`Gemma3Config::init`] made it) from `src`, checking each
 /// tensor's shape against the parameter's.
 pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
     let device = model.device();
     let opts = (&device, model.dtype());
-    let get = |name: &str, shape: &[usize]| -> anyhow::Result<Vec<f32>> {
-        let (got, values) = src.load(name)?;
-        if got != shape {
-            bail!(
-                "{}: tensor {name} has shape {got:?}, expected {shape:?}",
-                src.path().display()
-            );
-        }
-        Ok(values)
-    };
-    let norm = |norm: &mut RmsNorm, name: &str| -> anyhow::Result<()> {
-        let n = norm.weight.dims()[0];
-        norm.weight = Param::from_tensor(Tensor::from_data(
-            TensorData::new(get(name, &[n])?, [n]),
-            opts,
-        ));
-        Ok(())
-    };
     // HF linear weights are [out, in]; Burn's Linear multiplies by [in, out].
     let linear = |p: &mut Projection, name: &str| -> anyhow::Result<()> {
         let [inp, out] = p.dims();
-        let values = crate::host::transpose(&get(name, &[out, inp])?, out, inp);
+        let values = crate::host::transpose(&get(src, name, &[out, inp])?, out, inp);
         *p = Projection::Float(Linear {
             weight: Param::from_tensor(Tensor::from_data(
                 TensorData::new(values, [inp, out]),
@@ -121,8 +150,26 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
         Ok(())
     };
     let (vocab, d) = (model.config.vocab_size, model.config.hidden_size);
-    let table = get("model.embed_tokens.weight", &[vocab, d])?;
+    let table = get(src, "model.embed_tokens.weight", &[vocab, d])?;
     model.embed_tokens = TiedEmbedding::from_values(&table, vocab, d, opts);
+    for (path, p) in model.projections_mut() {
+        linear(p, &format!("model.{path}.weight"))?;
+    }
+    fill_norms(model, src)
+}
+
+/// Sets every RMSNorm weight of `model` from `src`.
+fn fill_norms(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
+    let device = model.device();
+    let opts = (&device, model.dtype());
+    let norm = |norm: &mut RmsNorm, name: &str| -> anyhow::Result<()> {
+        let n = norm.weight.dims()[0];
+        norm.weight = Param::from_tensor(Tensor::from_data(
+            TensorData::new(get(src, name, &[n])?, [n]),
+            opts,
+        ));
+        Ok(())
+    };
     for (i, layer) in model.layers.iter_mut().enumerate() {
         let p = |s: &str| format!("model.layers.{i}.{s}.weight");
         let a = &mut layer.self_attn;
@@ -141,9 +188,6 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
             &mut layer.post_feedforward_layernorm,
             &p("post_feedforward_layernorm"),
         )?;
-    }
-    for (path, p) in model.projections_mut() {
-        linear(p, &format!("model.{path}.weight"))?;
     }
     norm(&mut model.norm, "model.norm.weight")
 }

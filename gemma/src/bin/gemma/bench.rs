@@ -188,8 +188,12 @@ fn print_table(
     asked: bool,
 ) {
     let mib = |b: usize| format!("{:.0} MiB", b as f64 / (1 << 20) as f64);
+    let kernel = r
+        .packed_kernel
+        .map(|k| format!(", packed kernel {k}"))
+        .unwrap_or_default();
     println!(
-        "backend {} ({}), {} threads",
+        "backend {} ({}), {} threads{kernel}",
         loaded.backend, loaded.dtype, r.threads
     );
     println!(

@@ -1,0 +1,322 @@
+//! The AVX-512 VNNI kernel of `dot`, a register-blocked GEMM: `vpdpbusd` multiplies 64 unsigned
+//! by 64 signed bytes and adds each group of four products into one of 16 i32 lanes, in one
+//! instruction (AVX2 needs four for half as many). Each step of 64 values keeps [`ROWS`] weight
+//! vectors and [`TOKENS`] activation vectors in registers and updates all `ROWS × TOKENS`
+//! accumulators, so one load serves several multiply-adds.
+//!
+//! `vpdpbusd` needs one unsigned operand. The weights are made unsigned by an offset `c`
+//! (Int8: `w + 128`, a flip of the sign bit; Int4: the stored nibble `q + 8`), and each lane
+//! starts from `-c · Σ x` over its four values, so the lane ends at exactly Σ w·x. Lanes are
+//! scaled by their block's `w_scale · x_scale` in f32 (the rounding that `dot` documents).
+
+use super::format::PackedFormat;
+use super::quantize::{ActRow, Activations};
+use half::f16;
+use std::arch::x86_64::*;
+
+/// Weight rows and activation rows per register block: 16 accumulators, 8 operand vectors.
+const ROWS: usize = 4;
+const TOKENS: usize = 4;
+/// Values per step: one 512-bit vector of bytes.
+const STEP: usize = 64;
+
+/// Proof that the CPU has AVX-512 F/BW/VNNI: only [`Avx512::detect`] makes one, which is what
+/// makes calling the `#[target_feature]` functions below sound.
+#[derive(Clone, Copy, Debug)]
+pub struct Avx512(());
+
+impl Avx512 {
+    pub fn detect() -> Option<Self> {
+        (is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vnni"))
+        .then_some(Self(()))
+    }
+
+    /// `Activations::quantize`, auto-vectorized for AVX-512 (same integer and float operations).
+    pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
+        #[target_feature(enable = "avx512f,avx512bw")]
+        fn quantize(x: &[f32], cols: usize, block: usize) -> Activations {
+            Activations::quantize(x, cols, block)
+        }
+        // SAFETY: `self` exists, so the CPU has AVX-512 F and BW.
+        unsafe { quantize(x, cols, block) }
+    }
+
+    /// `dot::Kernel::tile`: `outs[i][r]` = Σ w_r·x_i.
+    pub(super) fn tile(
+        self,
+        format: PackedFormat,
+        w: &[u8],
+        w_scales: &[f16],
+        x: &[ActRow],
+        outs: &mut [&mut [f32]],
+    ) {
+        // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI.
+        unsafe {
+            match format {
+                PackedFormat::Int8 { block } => tile::<false>(block, w, w_scales, x, outs),
+                PackedFormat::Int4 { block } => tile::<true>(block, w, w_scales, x, outs),
+            }
+        }
+    }
+}
+
+/// What every step needs to know about the matrix.
+#[derive(Clone, Copy)]
+struct Layout {
+    cols: usize,
+    /// Bytes of one weight row.
+    row_bytes: usize,
+    /// Blocks per row.
+    blocks: usize,
+}
+
+/// Runs the register blocks of a tile. `B` is the block in runs of 32 values (1, 2 or 4).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn tile<const INT4: bool>(
+    block: usize,
+    w: &[u8],
+    w_scales: &[f16],
+    x: &[ActRow],
+    outs: &mut [&mut [f32]],
+) {
+    match block {
+        32 => tile_b::<INT4, 1>(w, w_scales, x, outs),
+        64 => tile_b::<INT4, 2>(w, w_scales, x, outs),
+        _ => tile_b::<INT4, 4>(w, w_scales, x, outs),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn tile_b<const INT4: bool, const B: usize>(
+    w: &[u8],
+    w_scales: &[f16],
+    x: &[ActRow],
+    outs: &mut [&mut [f32]],
+) {
+    let Some(cols) = x.first().map(|x| x.q.len()) else {
+        return;
+    };
+    let l = Layout {
+        cols,
+        row_bytes: if INT4 { cols / 2 } else { cols },
+        blocks: cols / (B * 32),
+    };
+    let rows = w.len() / l.row_bytes;
+    // What the raw reads in `micro` rely on.
+    assert!(cols.is_multiple_of(B * 32) && (B == 1 || cols.is_multiple_of(STEP)));
+    assert!(w.len() == rows * l.row_bytes && w_scales.len() == rows * l.blocks);
+    assert!(
+        x.iter()
+            .all(|x| x.q.len() == cols && x.scales.len() == l.blocks)
+    );
+    assert!(outs.len() == x.len() && outs.iter().all(|o| o.len() >= rows));
+    let w_scales = to_f32(w_scales);
+    // Token groups outside, row groups inside: the tile's weights stay in L1/L2 and a group of
+    // activation rows in L1.
+    for t0 in (0..x.len()).step_by(TOKENS) {
+        let nt = (x.len() - t0).min(TOKENS);
+        for r0 in (0..rows).step_by(ROWS) {
+            let nr = (rows - r0).min(ROWS);
+            let w = &w[r0 * l.row_bytes..];
+            let ws = &w_scales[r0 * l.blocks..];
+            let x = &x[t0..t0 + nt];
+            let mut out = [[0.0f32; ROWS]; TOKENS];
+            macro_rules! block {
+                ($($r:literal, $t:literal);*) => {
+                    match (nr, nt) {
+                        // SAFETY: the asserts above, and nr rows of w and ws from r0 on.
+                        $(($r, $t) => unsafe {
+                            micro::<INT4, B, $r, $t>(l, w.as_ptr(), ws.as_ptr(), x, &mut out)
+                        },)*
+                        _ => unreachable!("register blocks are at most {ROWS} × {TOKENS}"),
+                    }
+                };
+            }
+            block!(4, 4; 4, 3; 4, 2; 4, 1; 3, 4; 3, 3; 3, 2; 3, 1;
+                   2, 4; 2, 3; 2, 2; 2, 1; 1, 4; 1, 3; 1, 2; 1, 1);
+            for (t, out_t) in out.iter().enumerate().take(nt) {
+                outs[t0 + t][r0..r0 + nr].copy_from_slice(&out_t[..nr]);
+            }
+        }
+    }
+}
+
+/// `out[t][r]` = Σ w_r·x_t for R weight rows (bytes from `w`, f32 scales from `ws`, each row
+/// `l.row_bytes` / `l.blocks` after the previous) and T activation rows.
+///
+/// # Safety
+/// `w` and `ws` must hold R rows, `x` T rows, all of `l`'s shape; the CPU must have AVX-512
+/// F/BW/VNNI.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[inline]
+unsafe fn micro<const INT4: bool, const B: usize, const R: usize, const T: usize>(
+    l: Layout,
+    w: *const u8,
+    ws: *const f32,
+    x: &[ActRow],
+    out: &mut [[f32; ROWS]; TOKENS],
+) {
+    let mut acc = [[_mm512_setzero_ps(); T]; R];
+    let xq: [*const i8; T] = std::array::from_fn(|t| x[t].q.as_ptr());
+    let xs: [*const f32; T] = std::array::from_fn(|t| x[t].scales.as_ptr());
+    let full = l.cols / STEP;
+    for s in 0..full {
+        // SAFETY: step s < full lies inside every row (the caller's contract).
+        unsafe { step::<INT4, B, R, T, false>(l, w, ws, xq, xs, s, &mut acc) };
+    }
+    if full * STEP < l.cols {
+        // SAFETY: as above, for the half step that B = 1 allows at the end.
+        unsafe { step::<INT4, B, R, T, true>(l, w, ws, xq, xs, full, &mut acc) };
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        for (t, &acc) in acc.iter().enumerate() {
+            out[t][r] = _mm512_reduce_add_ps(acc);
+        }
+    }
+}
+
+/// One step of 64 values (`HALF`: the last 32 of a row) for every accumulator.
+///
+/// # Safety
+/// As [`micro`], and step `s` must lie inside the rows.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[inline]
+unsafe fn step<
+    const INT4: bool,
+    const B: usize,
+    const R: usize,
+    const T: usize,
+    const HALF: bool,
+>(
+    l: Layout,
+    w: *const u8,
+    ws: *const f32,
+    xq: [*const i8; T],
+    xs: [*const f32; T],
+    s: usize,
+    acc: &mut [[__m512; T]; R],
+) {
+    let zero = _mm512_setzero_si512();
+    let offset = _mm512_set1_epi8(if INT4 { 8 } else { -128 }); // read as u8: 8 or 128
+    let mut wv = [zero; R];
+    let mut wsv = [_mm512_setzero_ps(); R];
+    for r in 0..R {
+        // SAFETY: row r of R, step s inside it.
+        unsafe {
+            wv[r] = weights::<INT4, HALF>(w.add(r * l.row_bytes), s);
+            wsv[r] = scales::<B, HALF>(ws.add(r * l.blocks), s);
+        }
+    }
+    for t in 0..T {
+        // SAFETY: as above, for activation row t.
+        let (xv, xsv) = unsafe {
+            (
+                load::<HALF>(xq[t].add(s * STEP).cast()),
+                scales::<B, HALF>(xs[t], s),
+            )
+        };
+        let start = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, offset, xv));
+        for r in 0..R {
+            let dots = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(start, wv[r], xv));
+            acc[r][t] = _mm512_fmadd_ps(dots, _mm512_mul_ps(wsv[r], xsv), acc[r][t]);
+        }
+    }
+}
+
+/// Step `s` of the weight row at `row` as 64 unsigned bytes (`w + 128`, or Int4's stored
+/// `q + 8`), in the order of the activation values; the missing half of a `HALF` step is zero.
+///
+/// # Safety
+/// The step's bytes must be readable.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn weights<const INT4: bool, const HALF: bool>(row: *const u8, s: usize) -> __m512i {
+    if INT4 {
+        // Two runs of 16 nibble bytes: run k's low nibbles are its values 0..16, high 16..32.
+        let mask = _mm256_set1_epi8(0x0f);
+        // SAFETY: a step has 32 bytes, a half step 16.
+        let v = unsafe {
+            let p = row.add(s * STEP / 2);
+            if HALF {
+                _mm256_zextsi128_si256(_mm_loadu_si128(p.cast()))
+            } else {
+                _mm256_loadu_si256(p.cast())
+            }
+        };
+        let (lo, hi) = (
+            _mm256_and_si256(v, mask),
+            _mm256_and_si256(_mm256_srli_epi16::<4>(v), mask),
+        );
+        // Quadwords [lo0 lo1 hi0 hi1 lo2 lo3 hi2 hi3]: run 0 then run 1, each in value order.
+        let order = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+        _mm512_permutex2var_epi64(
+            _mm512_zextsi256_si512(lo),
+            order,
+            _mm512_zextsi256_si512(hi),
+        )
+    } else {
+        // SAFETY: the caller's contract.
+        let v = unsafe { load::<HALF>(row.add(s * STEP)) };
+        _mm512_xor_si512(v, _mm512_set1_epi8(-128))
+    }
+}
+
+/// 64 bytes, or 32 and zeros.
+///
+/// # Safety
+/// As many bytes must be readable; no alignment is needed.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn load<const HALF: bool>(p: *const u8) -> __m512i {
+    // SAFETY: the caller's contract; masked-off bytes are not read.
+    unsafe {
+        if HALF {
+            _mm512_maskz_loadu_epi8(0xffff_ffff, p.cast())
+        } else {
+            _mm512_loadu_si512(p.cast())
+        }
+    }
+}
+
+/// Each lane's block scale for step `s` (lanes of four values; 0 past the row's end), from a
+/// row's scales at `p`, B runs of 32 values per block.
+///
+/// # Safety
+/// The step's scales must be readable.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn scales<const B: usize, const HALF: bool>(p: *const f32, s: usize) -> __m512 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match B {
+            1 if HALF => _mm512_maskz_mov_ps(0x00ff, _mm512_set1_ps(*p.add(2 * s))),
+            1 => _mm512_mask_blend_ps(
+                0xff00,
+                _mm512_set1_ps(*p.add(2 * s)),
+                _mm512_set1_ps(*p.add(2 * s + 1)),
+            ),
+            _ => _mm512_set1_ps(*p.add(s * 2 / B)),
+        }
+    }
+}
+
+/// f16 scales as f32, 16 at a time.
+#[target_feature(enable = "avx512f")]
+fn to_f32(scales: &[f16]) -> Vec<f32> {
+    let mut out = vec![0.0f32; scales.len()];
+    let (chunks, tail) = scales.as_chunks::<16>();
+    for (o, c) in out.as_chunks_mut::<16>().0.iter_mut().zip(chunks) {
+        // SAFETY: 16 f16 are 32 readable bytes, 16 f32 are 64 writable ones; no alignment needed.
+        unsafe {
+            let v = _mm512_cvtph_ps(_mm256_loadu_si256(c.as_ptr().cast()));
+            _mm512_storeu_ps(o.as_mut_ptr(), v);
+        }
+    }
+    let done = chunks.len() * 16;
+    for (o, s) in out[done..].iter_mut().zip(tail) {
+        *o = s.to_f32();
+    }
+    out
+}

@@ -1,0 +1,81 @@
+//! Packing straight from the GGUF's blocks (`weights::load_packed`, what `--packed` loads) against
+//! today's route through the f32 model (`load_model` then `into_packed`): the same packed weights
+//! bit for bit, Q8_0 tensors byte for byte, and the token lookup from the packed Q8_0 table equal
+//! to the float one.
+
+mod common;
+
+use burn::tensor::DType;
+use common::*;
+use gemma::paths;
+use model::BackendKind;
+use model::gguf::{GgmlType, GgufFile};
+use model::packed::{PackedFormat, PackedMatrix};
+use model::projection::Projection;
+use model::weights;
+
+fn packed_weights(model: &model::Gemma3) -> Vec<(String, &PackedMatrix)> {
+    let mut all: Vec<(String, &PackedMatrix)> = model
+        .projections()
+        .map(|(path, p)| match p {
+            Projection::Packed(w) => (path, &**w),
+            Projection::Float(_) => panic!("{path} is not packed"),
+        })
+        .collect();
+    let table = model
+        .embed_tokens
+        .packed
+        .as_deref()
+        .expect("a packed table");
+    all.push(("embed_tokens".into(), table));
+    all
+}
+
+#[test]
+fn packing_from_the_gguf_equals_packing_the_f32_model() {
+    let Some(path) = paths::real_model_for_tests() else {
+        return;
+    };
+    let device = BackendKind::default_kind().device().unwrap();
+    let file = GgufFile::open(&path).unwrap();
+    let types: Vec<_> = file.tensors().iter().map(|t| t.ggml_type).collect();
+    eprintln!(
+        "tensor types: {} Q8_0 of {}",
+        types.iter().filter(|&&t| t == GgmlType::Q8_0).count(),
+        types.len()
+    );
+    assert_eq!(
+        file.tensor("token_embd.weight").unwrap().ggml_type,
+        GgmlType::Q8_0,
+        "the Q8_0 → Int8 path is exercised"
+    );
+    let f32_model = load(&path, &device);
+    for format in [
+        PackedFormat::Int8 { block: 32 },
+        PackedFormat::Int4 { block: 32 },
+    ] {
+        let direct = weights::load_packed(&path, &device, DType::F32, format).unwrap();
+        assert!(direct.embed_tokens.chunks.is_empty(), "no float table kept");
+        let via_f32 = f32_model.clone().into_packed(format, |_| true).unwrap();
+        let (a, b) = (packed_weights(&direct), packed_weights(&via_f32));
+        assert_eq!(a.len(), 18 * 7 + 1);
+        for ((name, a), (_, b)) in a.iter().zip(&b) {
+            assert!(a == b, "{format:?}: {name} differs");
+        }
+        assert_eq!(direct.packed_bytes(), via_f32.packed_bytes());
+        // Every non-packed parameter (the norms) is the same too.
+        let ids = ids(&read_json("gemma3-270m/capital_fr.json")["input_ids"]);
+        assert_eq!(
+            last_logits(&direct, &ids),
+            last_logits(&via_f32, &ids),
+            "{format:?}: same logits"
+        );
+        if format == (PackedFormat::Int8 { block: 32 }) {
+            // The Q8_0 table taken as is dequantizes to exactly the float table's rows.
+            let tokens = model::host::tokens(&ids, 1, &device);
+            let got = model::host::to_vec(direct.embed_tokens.embed(tokens.clone(), DType::F32));
+            let want = model::host::to_vec(f32_model.embed_tokens.embed(tokens, DType::F32));
+            assert_eq!(got.unwrap(), want.unwrap(), "lookup from the packed table");
+        }
+    }
+}

@@ -68,3 +68,70 @@ fn packed_q8_0_token_embedding_is_exact_and_multiplies_as_the_lm_head() {
         }
     }
 }
+
+/// Set in the child processes of [`gemma_kernel_forces_a_path_or_is_refused`].
+const CHILD: &str = "GEMMA_KERNEL_TEST_CHILD";
+
+/// `GEMMA_KERNEL` is read once per process, so each value is tried in a child process running
+/// [`kernel_child`]: a kernel this CPU has is the one every matmul uses (a CPU without AVX-512 is
+/// what `avx2` simulates), and an unknown one is an error naming the variable, not a panic.
+#[test]
+fn gemma_kernel_forces_a_path_or_is_refused() {
+    let available: Vec<_> = model::packed::Kernel::available()
+        .iter()
+        .map(|k| k.name())
+        .collect();
+    eprintln!("kernels on this CPU: {available:?}");
+    for name in ["scalar", "avx2", "avx512", "avx9"] {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "kernel_child", "--nocapture", "--test-threads=1"])
+            .env(model::packed::KERNEL_ENV, name)
+            .env(
+                CHILD,
+                if available.contains(&name) {
+                    "ok"
+                } else {
+                    "refused"
+                },
+            )
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "GEMMA_KERNEL={name}:\n{log}");
+        assert!(
+            log.contains("1 passed"),
+            "GEMMA_KERNEL={name}: the child ran\n{log}"
+        );
+    }
+}
+
+/// Does nothing unless started by [`gemma_kernel_forces_a_path_or_is_refused`].
+#[test]
+fn kernel_child() {
+    let Ok(expect) = std::env::var(CHILD) else {
+        return;
+    };
+    let name = std::env::var(model::packed::KERNEL_ENV).unwrap();
+    let (rows, cols) = (8, 64);
+    let w: Vec<f32> = (0..rows * cols).map(|i| (i % 13) as f32 - 6.0).collect();
+    let x: Vec<f32> = (0..cols).map(|i| (i % 7) as f32 - 3.0).collect();
+    let m = PackedMatrix::quantize(&w, rows, cols, PackedFormat::Int8 { block: 32 }).unwrap();
+    match expect.as_str() {
+        "ok" => {
+            let kernel = model::packed::Kernel::selected().unwrap();
+            assert_eq!(kernel.name(), name);
+            // Bit for bit what the named kernel gives (AVX-512 rounds differently from the
+            // others, so this tells it apart).
+            let named = model::packed::Kernel::by_name(&name).unwrap();
+            assert_eq!(
+                m.matmul(&x, 1).unwrap(),
+                m.matmul_with(&x, 1, named).unwrap()
+            );
+        }
+        _ => {
+            let err = m.matmul(&x, 1).unwrap_err().to_string();
+            assert!(err.contains("GEMMA_KERNEL") && err.contains(&name), "{err}");
+        }
+    }
+}

@@ -20,7 +20,7 @@ const TOKENS: usize = 4;
 /// Values per step: one 512-bit vector of bytes.
 const STEP: usize = 64;
 
-/// Proof that the CPU has AVX-512 F/BW/VNNI: only [`Avx512::detect`] makes one, which is what
+/// Proof that the CPU has AVX-512 F/BW/VNNI and F16C: only [`Avx512::detect`] makes one, which is what
 /// makes calling the `#[target_feature]` functions below sound.
 #[derive(Clone, Copy, Debug)]
 pub struct Avx512(());
@@ -29,7 +29,8 @@ impl Avx512 {
     pub fn detect() -> Option<Self> {
         (is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512vnni"))
+            && is_x86_feature_detected!("avx512vnni")
+            && is_x86_feature_detected!("f16c"))
         .then_some(Self(()))
     }
 
@@ -52,7 +53,7 @@ impl Avx512 {
         x: &[ActRow],
         outs: &mut [&mut [f32]],
     ) {
-        // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI.
+        // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI, and F16C.
         unsafe {
             match format {
                 PackedFormat::Int8 { block } => tile::<false>(block, w, w_scales, x, outs),
@@ -73,7 +74,7 @@ struct Layout {
 }
 
 /// Runs the register blocks of a tile. `B` is the block in runs of 32 values (1, 2 or 4).
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 fn tile<const INT4: bool>(
     block: usize,
     w: &[u8],
@@ -88,7 +89,7 @@ fn tile<const INT4: bool>(
     }
 }
 
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 fn tile_b<const INT4: bool, const B: usize>(
     w: &[u8],
     w_scales: &[f16],
@@ -112,7 +113,6 @@ fn tile_b<const INT4: bool, const B: usize>(
             .all(|x| x.q.len() == cols && x.scales.len() == l.blocks)
     );
     assert!(outs.len() == x.len() && outs.iter().all(|o| o.len() >= rows));
-    let w_scales = to_f32(w_scales);
     // Token groups outside, row groups inside: the tile's weights stay in L1/L2 and a group of
     // activation rows in L1.
     for t0 in (0..x.len()).step_by(TOKENS) {
@@ -143,18 +143,18 @@ fn tile_b<const INT4: bool, const B: usize>(
     }
 }
 
-/// `out[t][r]` = Σ w_r·x_t for R weight rows (bytes from `w`, f32 scales from `ws`, each row
+/// `out[t][r]` = Σ w_r·x_t for R weight rows (bytes from `w`, f16 scales from `ws`, each row
 /// `l.row_bytes` / `l.blocks` after the previous) and T activation rows.
 ///
 /// # Safety
 /// `w` and `ws` must hold R rows, `x` T rows, all of `l`'s shape; the CPU must have AVX-512
 /// F/BW/VNNI.
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 #[inline]
 unsafe fn micro<const INT4: bool, const B: usize, const R: usize, const T: usize>(
     l: Layout,
     w: *const u8,
-    ws: *const f32,
+    ws: *const f16,
     x: &[ActRow],
     out: &mut [[f32; ROWS]; TOKENS],
 ) {
@@ -181,7 +181,7 @@ unsafe fn micro<const INT4: bool, const B: usize, const R: usize, const T: usize
 ///
 /// # Safety
 /// As [`micro`], and step `s` must lie inside the rows.
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 #[inline]
 unsafe fn step<
     const INT4: bool,
@@ -192,7 +192,7 @@ unsafe fn step<
 >(
     l: Layout,
     w: *const u8,
-    ws: *const f32,
+    ws: *const f16,
     xq: [*const i8; T],
     xs: [*const f32; T],
     s: usize,
@@ -206,7 +206,7 @@ unsafe fn step<
         // SAFETY: row r of R, step s inside it.
         unsafe {
             wv[r] = weights::<INT4, HALF>(w.add(r * l.row_bytes), s);
-            wsv[r] = scales::<B, HALF>(ws.add(r * l.blocks), s);
+            wsv[r] = f16_scales::<B, HALF>(ws.add(r * l.blocks), s);
         }
     }
     for t in 0..T {
@@ -280,6 +280,36 @@ unsafe fn load<const HALF: bool>(p: *const u8) -> __m512i {
     }
 }
 
+/// [`scales`] from a weight row's f16 scales, converted here rather than stored twice.
+///
+/// # Safety
+/// The step's scales must be readable.
+#[target_feature(enable = "avx512f,f16c")]
+#[inline]
+unsafe fn f16_scales<const B: usize, const HALF: bool>(p: *const f16, s: usize) -> __m512 {
+    // SAFETY: the caller's contract; f16 is two bytes.
+    unsafe {
+        let p = p.cast::<u16>();
+        if B == 1 && !HALF {
+            // The step's two scales as lanes 0 and 1, then each spread over its half.
+            let two = _mm_cvtph_ps(_mm_cvtsi32_si128(
+                p.add(2 * s).cast::<i32>().read_unaligned(),
+            ));
+            let halves = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+            _mm512_permutexvar_ps(halves, _mm512_castps128_ps512(two))
+        } else {
+            let i = if B == 1 { 2 * s } else { s * 2 / B };
+            let one = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(*p.add(i))));
+            let all = _mm512_broadcastss_ps(one);
+            if HALF {
+                _mm512_maskz_mov_ps(0x00ff, all)
+            } else {
+                all
+            }
+        }
+    }
+}
+
 /// Each lane's block scale for step `s` (lanes of four values; 0 past the row's end), from a
 /// row's scales at `p`, B runs of 32 values per block.
 ///
@@ -300,23 +330,4 @@ unsafe fn scales<const B: usize, const HALF: bool>(p: *const f32, s: usize) -> _
             _ => _mm512_set1_ps(*p.add(s * 2 / B)),
         }
     }
-}
-
-/// f16 scales as f32, 16 at a time.
-#[target_feature(enable = "avx512f")]
-fn to_f32(scales: &[f16]) -> Vec<f32> {
-    let mut out = vec![0.0f32; scales.len()];
-    let (chunks, tail) = scales.as_chunks::<16>();
-    for (o, c) in out.as_chunks_mut::<16>().0.iter_mut().zip(chunks) {
-        // SAFETY: 16 f16 are 32 readable bytes, 16 f32 are 64 writable ones; no alignment needed.
-        unsafe {
-            let v = _mm512_cvtph_ps(_mm256_loadu_si256(c.as_ptr().cast()));
-            _mm512_storeu_ps(o.as_mut_ptr(), v);
-        }
-    }
-    let done = chunks.len() * 16;
-    for (o, s) in out[done..].iter_mut().zip(tail) {
-        *o = s.to_f32();
-    }
-    out
 }

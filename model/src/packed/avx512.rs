@@ -9,6 +9,7 @@
 //! starts from `-c · Σ x` over its four values, so the lane ends at exactly Σ w·x. Lanes are
 //! scaled by their block's `w_scale · x_scale` in f32 (the rounding that `dot` documents).
 
+use super::avx2::Avx2;
 use super::format::PackedFormat;
 use super::quantize::{ActRow, Activations};
 use half::f16;
@@ -20,28 +21,23 @@ const TOKENS: usize = 4;
 /// Values per step: one 512-bit vector of bytes.
 const STEP: usize = 64;
 
-/// Proof that the CPU has AVX-512 F/BW/VNNI and F16C: only [`Avx512::detect`] makes one, which is what
-/// makes calling the `#[target_feature]` functions below sound.
+/// Proof that the CPU has AVX-512 F/BW/VNNI, and AVX2 and F16C: only [`Avx512::detect`] makes
+/// one, which is what makes calling the `#[target_feature]` functions below sound.
 #[derive(Clone, Copy, Debug)]
-pub struct Avx512(());
+pub struct Avx512(Avx2);
 
 impl Avx512 {
     pub fn detect() -> Option<Self> {
+        let avx2 = Avx2::detect()?;
         (is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512vnni")
-            && is_x86_feature_detected!("f16c"))
-        .then_some(Self(()))
+            && is_x86_feature_detected!("avx512vnni"))
+        .then_some(Self(avx2))
     }
 
-    /// `Activations::quantize`, auto-vectorized for AVX-512 (same integer and float operations).
+    /// `Activations::quantize`: AVX2's (activations are a small part of the work).
     pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
-        #[target_feature(enable = "avx512f,avx512bw")]
-        fn quantize(x: &[f32], cols: usize, block: usize) -> Activations {
-            Activations::quantize(x, cols, block)
-        }
-        // SAFETY: `self` exists, so the CPU has AVX-512 F and BW.
-        unsafe { quantize(x, cols, block) }
+        self.0.quantize(x, cols, block)
     }
 
     /// `dot::Kernel::tile`: `outs[i][r]` = Σ w_r·x_i.
@@ -113,12 +109,16 @@ fn tile_b<const INT4: bool, const B: usize>(
             .all(|x| x.q.len() == cols && x.scales.len() == l.blocks)
     );
     assert!(outs.len() == x.len() && outs.iter().all(|o| o.len() >= rows));
+    // A single activation row (decode) is bound by reading the weights: one row at a time reads
+    // them as one sequential stream. Each output's operations do not depend on the block shape,
+    // so this changes no result.
+    let row_step = if x.len() == 1 { 1 } else { ROWS };
     // Token groups outside, row groups inside: the tile's weights stay in L1/L2 and a group of
     // activation rows in L1.
     for t0 in (0..x.len()).step_by(TOKENS) {
         let nt = (x.len() - t0).min(TOKENS);
-        for r0 in (0..rows).step_by(ROWS) {
-            let nr = (rows - r0).min(ROWS);
+        for r0 in (0..rows).step_by(row_step) {
+            let nr = (rows - r0).min(row_step);
             let w = &w[r0 * l.row_bytes..];
             let ws = &w_scales[r0 * l.blocks..];
             let x = &x[t0..t0 + nt];

@@ -229,6 +229,27 @@ fn every_kernel_computes_the_exact_integer_dot() {
     }
 }
 
+/// Each output depends on its weight row and activation row only, computed the same way in any
+/// batch (the engine's batch invariance rests on it), on every kernel.
+#[test]
+fn every_kernel_gives_a_row_alone_what_it_gives_in_a_batch() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let (rows, cols, n) = (37, 640, 7);
+    for kernel in kernels("batch_invariance") {
+        for format in FORMATS {
+            let w = weights(&mut rng, rows, cols);
+            let m = PackedMatrix::quantize(&w, rows, cols, format).unwrap();
+            let x = activations(&mut rng, n * cols);
+            let batch = m.matmul_with(&x, n, kernel).unwrap();
+            for (i, (x, batch)) in x.chunks(cols).zip(batch.chunks(rows)).enumerate() {
+                let alone = m.matmul_with(x, 1, kernel).unwrap();
+                let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&alone), bits(batch), "{kernel:?} {format:?} row {i}");
+            }
+        }
+    }
+}
+
 /// The AVX2 kernel runs the reference's float operations in the reference's order.
 #[test]
 fn avx2_equals_scalar_bit_for_bit() {

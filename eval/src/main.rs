@@ -37,13 +37,15 @@ enum Command {
 }
 
 fn main() {
-    let result = match Cli::parse().command {
+    let command = Cli::parse().command;
+    // On a rayon worker: see `model::threads`.
+    let result = model::threads::install(None, || match command {
         Command::Score(args) => eval::cli::score::run(args),
         Command::Ifeval(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifeval),
         Command::Ifbench(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifbench),
         Command::Perplexity(args) => eval::cli::perplexity::run(args),
         Command::Extraction(args) => eval::extraction::command::run(args),
-    };
+    });
     // The error chain on one line, without the backtrace `RUST_BACKTRACE` would add.
     if let Err(e) = result {
         eprintln!("error: {e:#}");

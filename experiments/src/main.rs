@@ -24,10 +24,12 @@ enum Command {
 }
 
 fn main() {
-    let result = match Cli::parse().command {
+    let command = Cli::parse().command;
+    // On a rayon worker: see `model::threads`.
+    let result = model::threads::install(None, || match command {
         Command::Quantization(args) => experiments::cli::run(args),
         Command::Plot(args) => experiments::cli::plot(args),
-    };
+    });
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);

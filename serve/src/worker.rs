@@ -99,9 +99,13 @@ impl Worker {
         let counter = waiting.clone();
         // Checked here, so a bad setting fails at start rather than in the thread.
         Scheduler::new(&model, Some(&tokenizer), cfg)?;
+        // The engine runs on a rayon worker: see `model::threads`.
+        let pool = model::threads::pool(None)?;
         std::thread::Builder::new()
             .name("engine".into())
-            .spawn(move || Engine::new(&model, &tokenizer, cfg, counter, metrics).run(rx))?;
+            .spawn(move || {
+                pool.install(|| Engine::new(&model, &tokenizer, cfg, counter, metrics).run(rx))
+            })?;
         Ok(Self {
             commands,
             waiting,

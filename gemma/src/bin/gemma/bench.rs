@@ -43,11 +43,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()?;
-    }
+    // Its own pool, of --threads: the CPU backends and the packed kernels run on it.
+    model::threads::install(args.threads, || run_in_pool(args))
+}
+
+fn run_in_pool(args: Args) -> anyhow::Result<()> {
     if args.engine {
         return run_engine(&args);
     }

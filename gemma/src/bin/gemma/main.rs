@@ -11,6 +11,7 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 use gemma::args::{Loaded, ModelArgs};
+use model::threads::install;
 
 #[derive(Parser)]
 #[command(
@@ -44,15 +45,17 @@ enum Cmd {
 }
 
 fn main() {
+    // On a rayon worker (see `model::threads`); serve runs its engine on a pool of its own, and
+    // bench on one of --threads.
     let result = match Cli::parse().cmd {
-        Cmd::Generate(args) => generate::run(args),
-        Cmd::Chat(args) => chat::run(args),
+        Cmd::Generate(args) => install(None, || generate::run(args)),
+        Cmd::Chat(args) => install(None, || chat::run(args)),
         Cmd::Serve(args) => serve::run(args),
-        Cmd::Logits(args) => logits::run(args),
-        Cmd::Backends(args) => backends::run(args),
-        Cmd::Convert(args) => convert::run(args),
+        Cmd::Logits(args) => install(None, || logits::run(args)),
+        Cmd::Backends(args) => install(None, || backends::run(args)),
+        Cmd::Convert(args) => install(None, || convert::run(args)),
         Cmd::Bench(args) => bench::run(args),
-        Cmd::Inspect(args) => inspect::run(args),
+        Cmd::Inspect(args) => install(None, || inspect::run(args)),
     };
     // The error chain on one line, without the backtrace `RUST_BACKTRACE` would add.
     if let Err(e) = result {

@@ -64,7 +64,7 @@ impl Kernel {
                 "{KERNEL_ENV}={name}: this CPU lacks the features it needs ({})",
                 match name {
                     "avx2" => "avx2, f16c",
-                    _ => "avx512f, avx512bw, avx512vnni",
+                    _ => "avx512f, avx512bw, avx512vnni, avx2, f16c",
                 }
             ),
         }

@@ -87,7 +87,8 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
 }
 
 /// Loads the model in `path` with every projection and the tied embedding packed in `format`
-/// (what [`load_model`] then [`Gemma3::into_packed`] give, bit for bit). From a GGUF file each
+/// (at f32, what [`load_model`] then [`Gemma3::into_packed`] give, bit for bit; at bf16 those
+/// pack the bf16-rounded weights, this the file's). From a GGUF file each
 /// matrix is packed straight from its blocks, so the f32 model is never resident: peak memory is
 /// the packed model plus a few MiB. Other formats go through the float model.
 pub fn load_packed(

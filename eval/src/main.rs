@@ -5,7 +5,9 @@
 
 use clap::{Parser, Subcommand};
 use eval::benchmark::BenchmarkKind;
-use eval::cli::{ifeval::IfevalArgs, perplexity::PerplexityArgs, score::ScoreArgs};
+use eval::cli::{
+    ifeval::IfevalArgs, merge::MergeArgs, perplexity::PerplexityArgs, score::ScoreArgs,
+};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +33,9 @@ enum Command {
     /// Perplexity over a text as llama-perplexity computes it; also saves logits and
     /// measures KL divergence against saved ones.
     Perplexity(PerplexityArgs),
+    /// Join the shards of a run made with `--shard I/N` (ifeval, ifbench, perplexity) into
+    /// the folder one run writes; a missing, duplicated or mismatched shard is refused.
+    Merge(MergeArgs),
     /// Score a model on the extraction task (data from `train gen-data`): valid JSON rate and field exact
     /// match; with --adapter, base and base + adapter side by side.
     Extraction(eval::extraction::command::EvalTaskArgs),
@@ -44,6 +49,7 @@ fn main() {
         Command::Ifeval(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifeval),
         Command::Ifbench(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifbench),
         Command::Perplexity(args) => eval::cli::perplexity::run(args),
+        Command::Merge(args) => eval::cli::merge::run(args),
         Command::Extraction(args) => eval::extraction::command::run(args),
     });
     // The error chain on one line, without the backtrace `RUST_BACKTRACE` would add.

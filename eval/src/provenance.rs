@@ -67,6 +67,16 @@ pub fn git_revision() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The machine's name (for a sharded run's provenance), or "unknown".
+pub fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// The software half of a report's metadata.
 pub fn software() -> Value {
     json!({"eval_crate_version": env!("CARGO_PKG_VERSION"), "git_revision": git_revision()})

@@ -38,7 +38,7 @@ pub fn check_settings(dir: &Path, settings: &Value) -> Result<()> {
 }
 
 /// `key: old → new` for every top-level field that differs.
-fn differences(old: &Value, new: &Value) -> Vec<String> {
+pub fn differences(old: &Value, new: &Value) -> Vec<String> {
     let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
         return vec![format!("{old} → {new}")];
     };

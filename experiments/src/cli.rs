@@ -8,6 +8,8 @@ use eval::benchmark::{Benchmark, BenchmarkKind};
 use eval::data_dir::{self, DATA_DIR_ENV};
 use eval::ifeval::InputExample;
 use eval::ifeval_run::DEFAULT_MAX_NEW_TOKENS;
+use eval::merge::ShardSet;
+use eval::shard::ShardArgs;
 use gemma::args::ModelArgs;
 use model::ModelDtype;
 use serde_json::json;
@@ -56,6 +58,8 @@ pub struct QuantizationArgs {
     /// A rerun with the same folder skips finished variants.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    shard: ShardArgs,
 }
 
 pub fn run(args: QuantizationArgs) -> Result<()> {
@@ -65,6 +69,7 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         );
     }
     let variants = variant::parse_list(&args.variants)?;
+    let shard = args.shard.resolve()?;
     let data = args.data_dir.clone().unwrap_or_else(data_dir::data_dir);
     // Both benchmarks' prompts are read and checked before the model loads.
     let instructions = |kind: BenchmarkKind, limit: usize| -> Result<Instructions> {
@@ -98,7 +103,7 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         backend: loaded.backend,
     };
     let cfg = StudyConfig {
-        out: args.out.clone(),
+        out: shard.folder(&args.out),
         text_file: data_dir::wikitext2_test(&data),
         n_ctx: args.ctx,
         ppl_chunks: args.ppl_chunks,
@@ -108,6 +113,7 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         ifeval_max_seqs: args.ifeval_max_seqs,
         prefill_tokens: args.prefill_tokens,
         decode_tokens: args.decode_tokens,
+        shard,
     };
     let results = sweep::run(&base, &variants, &cfg)?;
     let metadata = json!({
@@ -119,6 +125,7 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         "ifbench": {"prompts": cfg.ifbench.inputs.len(), "max_new_tokens": cfg.ifeval_max_new_tokens, "max_seqs": cfg.ifeval_max_seqs, "decoding": "greedy"},
         "speed": {"prefill_tokens": cfg.prefill_tokens, "decode_tokens": cfg.decode_tokens, "batch": 1},
         "machine": crate::report::machine(),
+        "host": eval::provenance::host(),
         "software": eval::provenance::software(),
     });
     crate::report::write(&cfg.out, &results, metadata)?;
@@ -134,6 +141,30 @@ pub fn run(args: QuantizationArgs) -> Result<()> {
         } else {
             String::new()
         }
+    );
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Shard folders (shard-I-of-N), or the folders holding them.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where the merged study goes [default: the folder the shards sit in].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn merge(args: MergeArgs) -> Result<()> {
+    let set = ShardSet::open(&args.dirs)?;
+    let out = set.output_dir(args.out)?;
+    set.check_output(&out)?;
+    let results = crate::merge::merge(&set, &out)?;
+    println!(
+        "merged {} shards ({} variants) into {}: results.json, results.csv, report.md and plots",
+        set.shards.len(),
+        results.len(),
+        out.display()
     );
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod merge;
 pub mod plots;
 pub mod record;
 pub mod report;

@@ -18,7 +18,10 @@ struct Cli {
 enum Command {
     /// Each precision (f32, bf16, int8, int4, int2; simulated or packed; embedding quantized
     /// or not) against PPL, KLD, IFEval, weight bytes and tok/s. Resumable.
-    Quantization(experiments::cli::QuantizationArgs),
+    Quantization(Box<experiments::cli::QuantizationArgs>),
+    /// Join the shards of a study run with `--shard I/N` into the tables, report and plots one
+    /// run writes; a missing, duplicated or mismatched shard is refused.
+    Merge(experiments::cli::MergeArgs),
     /// Redraw a finished study's plots from its results.json, without rerunning it.
     Plot(experiments::cli::PlotArgs),
 }
@@ -27,7 +30,8 @@ fn main() {
     let command = Cli::parse().command;
     // On a rayon worker: see `model::threads`.
     let result = model::threads::install(None, || match command {
-        Command::Quantization(args) => experiments::cli::run(args),
+        Command::Quantization(args) => experiments::cli::run(*args),
+        Command::Merge(args) => experiments::cli::merge(args),
         Command::Plot(args) => experiments::cli::plot(args),
     });
     if let Err(e) = result {

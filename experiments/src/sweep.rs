@@ -20,6 +20,7 @@ use std::sync::Arc;
 use crate::apply;
 use crate::record::{Metrics, Status, VariantResult};
 use crate::variant::{Execution, Format, REFERENCE, Variant};
+use eval::shard::{Part, Shard};
 
 pub const RESULTS_FILE: &str = "results.jsonl";
 /// The reference's scored logits, the base of every KL divergence.
@@ -43,7 +44,13 @@ pub struct StudyConfig {
     /// Prefill and decode lengths of the speed measurement (0 decode tokens: skip).
     pub prefill_tokens: usize,
     pub decode_tokens: usize,
+    /// Which variants this process measures (variant `k` of the list belongs to shard
+    /// `k mod N`); `out` is then the shard's folder.
+    pub shard: Shard,
 }
+
+/// The task name in a sharded study's settings.
+pub const TASK: &str = "quantization";
 
 /// An instruction-following benchmark's prompts for the study.
 #[derive(Clone, Debug)]
@@ -63,8 +70,14 @@ pub struct Base<'a> {
 }
 
 impl StudyConfig {
-    fn settings(&self, base: &Base) -> Value {
-        json!({
+    /// What `run.json` holds; a shard's also names every variant of the whole study.
+    fn settings(&self, base: &Base, variants: &[Variant]) -> Value {
+        let part = (!self.shard.is_whole()).then(|| Part {
+            shard: self.shard,
+            task: TASK.into(),
+            work: json!({"variants": variants.iter().map(|v| &v.name).collect::<Vec<_>>()}),
+        });
+        let whole = json!({
             "model": base.model_identity,
             "backend": base.backend,
             "text_sha256": eval::provenance::sha256_file(&self.text_file).ok(),
@@ -75,16 +88,27 @@ impl StudyConfig {
             "ifeval_max_new_tokens": self.ifeval_max_new_tokens,
             "prefill_tokens": self.prefill_tokens,
             "decode_tokens": self.decode_tokens,
-        })
+        });
+        Part::settings(part.as_ref(), whole)
     }
 }
 
-/// Measures every variant not finished in `cfg.out` and returns all results in `variants` order.
+/// Measures every variant of this shard not finished in `cfg.out` and returns their results
+/// in `variants` order. A shard without the reference (the first variant) still scores the
+/// reference's perplexity, for its own KL divergence base.
 pub fn run(base: &Base, variants: &[Variant], cfg: &StudyConfig) -> Result<Vec<VariantResult>> {
-    run_dir::check_settings(&cfg.out, &cfg.settings(base))?;
+    run_dir::check_settings(&cfg.out, &cfg.settings(base, variants))?;
     let (mut log, earlier) = JsonlLog::open::<VariantResult>(&cfg.out.join(RESULTS_FILE))?;
     let mut results = Vec::new();
+    if cfg.ppl_chunks > 0 && !cfg.shard.owns(0) && variants.len() > 1 {
+        println!("reference perplexity, the KL divergence base of this shard");
+        measure_perplexity(base, base.model, &variants[0], cfg, &mut Metrics::default())
+            .context("the reference's perplexity")?;
+    }
     for (i, variant) in variants.iter().enumerate() {
+        if !cfg.shard.owns(i) {
+            continue;
+        }
         let done = earlier
             .iter()
             .rev()
@@ -175,44 +199,63 @@ fn variant_model(base: &Base, variant: &Variant) -> Result<std::result::Result<G
     }
 }
 
+/// The variant's run folders and what identifies its runs in their settings.
+fn variant_dir(base: &Base, variant: &Variant, cfg: &StudyConfig) -> (PathBuf, Value) {
+    (
+        cfg.out.join("variants").join(&variant.name),
+        json!({"model": base.model_identity, "backend": base.backend, "variant": variant}),
+    )
+}
+
+/// PPL, and KLD against the reference (which saves its logits as the base), into `m`.
+fn measure_perplexity(
+    base: &Base,
+    model: &Gemma3,
+    variant: &Variant,
+    cfg: &StudyConfig,
+    m: &mut Metrics,
+) -> Result<()> {
+    let (dir, identity) = variant_dir(base, variant, cfg);
+    let reference = variant.name == REFERENCE;
+    let logits = cfg.out.join(REFERENCE_LOGITS);
+    let ppl_cfg = PerplexityConfig {
+        max_chunks: Some(cfg.ppl_chunks),
+        n_ctx: cfg.n_ctx,
+        save_logits: reference.then(|| logits.clone()),
+        kld_base: (!reference).then_some(logits),
+        output_dir: Some(dir.join("perplexity")),
+        identity,
+        ..PerplexityConfig::new(cfg.text_file.clone())
+    };
+    println!("  perplexity: {} chunks of {}", cfg.ppl_chunks, cfg.n_ctx);
+    let r = perplexity::run(model, base.tokenizer, &ppl_cfg).context("perplexity")?;
+    (m.ppl, m.ppl_stderr) = (Some(r.ppl.ppl), Some(r.ppl.ppl_stderr));
+    if let Some(k) = r.kld {
+        m.kld_mean = Some(k.kld_mean.value);
+        m.kld_median = Some(k.kld_median);
+        m.kld_p99 = Some(k.kld_p99);
+        m.kld_p99_9 = Some(k.kld_p99_9);
+        m.kld_max = Some(k.kld_max);
+        m.same_top_p = Some(k.same_top_p.value);
+        m.delta_p_rms = Some(k.delta_p_rms.value);
+        m.ln_ppl_ratio = Some(k.ln_ppl_ratio.value);
+    }
+    Ok(())
+}
+
 fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome> {
     let model = match variant_model(base, variant)? {
         Ok(m) => m,
         Err(reason) => return Ok(Outcome::Unsupported(reason)),
     };
-    let dir = cfg.out.join("variants").join(&variant.name);
-    let identity =
-        json!({"model": base.model_identity, "backend": base.backend, "variant": variant});
+    let (dir, identity) = variant_dir(base, variant, cfg);
     let mut m = Metrics {
         bits_per_weight: Some(variant.bits_per_weight(&apply::weight_counts(&model))),
         resident_weight_bytes: Some(bench::weight_bytes(&model)),
         ..Default::default()
     };
     if cfg.ppl_chunks > 0 {
-        let reference = variant.name == REFERENCE;
-        let logits = cfg.out.join(REFERENCE_LOGITS);
-        let ppl_cfg = PerplexityConfig {
-            max_chunks: Some(cfg.ppl_chunks),
-            n_ctx: cfg.n_ctx,
-            save_logits: reference.then(|| logits.clone()),
-            kld_base: (!reference).then_some(logits),
-            output_dir: Some(dir.join("perplexity")),
-            identity: identity.clone(),
-            ..PerplexityConfig::new(cfg.text_file.clone())
-        };
-        println!("  perplexity: {} chunks of {}", cfg.ppl_chunks, cfg.n_ctx);
-        let r = perplexity::run(&model, base.tokenizer, &ppl_cfg).context("perplexity")?;
-        (m.ppl, m.ppl_stderr) = (Some(r.ppl.ppl), Some(r.ppl.ppl_stderr));
-        if let Some(k) = r.kld {
-            m.kld_mean = Some(k.kld_mean.value);
-            m.kld_median = Some(k.kld_median);
-            m.kld_p99 = Some(k.kld_p99);
-            m.kld_p99_9 = Some(k.kld_p99_9);
-            m.kld_max = Some(k.kld_max);
-            m.same_top_p = Some(k.same_top_p.value);
-            m.delta_p_rms = Some(k.delta_p_rms.value);
-            m.ln_ppl_ratio = Some(k.ln_ppl_ratio.value);
-        }
+        measure_perplexity(base, &model, variant, cfg, &mut m)?;
     }
     for (set, name) in [(&cfg.ifeval, "IFEval"), (&cfg.ifbench, "IFBench")] {
         if set.inputs.is_empty() {
@@ -224,6 +267,7 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
             max_new_tokens: cfg.ifeval_max_new_tokens,
             chat_template: ChatTemplate::Auto,
             identity: identity.clone(),
+            part: None,
         };
         println!(
             "  {name}: {} prompts, up to {} new tokens",

@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use burn::module::Module;
 use eval::benchmark::{Benchmark, BenchmarkKind};
+use eval::merge::ShardSet;
 use eval::perplexity::{self, PerplexityConfig};
+use eval::shard::Shard;
 use experiments::record::{Status, VariantResult};
 use experiments::sweep::{self, Base, Instructions, REFERENCE_LOGITS, StudyConfig};
 use experiments::{apply, variant};
 use gemma::paths;
-use model::{BackendKind, GemmaTokenizer};
+use model::{BackendKind, Gemma3, GemmaTokenizer};
 
 #[test]
 fn small_study_writes_everything_and_orders_kld() {
@@ -56,6 +58,7 @@ fn small_study_writes_everything_and_orders_kld() {
         ifeval_max_seqs: 3,
         prefill_tokens: 32,
         decode_tokens: 4,
+        shard: Shard::WHOLE,
     };
     let base = Base {
         model: &model,
@@ -169,6 +172,79 @@ fn small_study_writes_everything_and_orders_kld() {
     };
     assert_eq!(key(&again), key(&results));
     remove(&out);
+}
+
+/// The study of `variants` in three shards (each its own folder, as three machines would run
+/// it), merged, against the same study unsharded: every variant's numbers are equal.
+#[test]
+fn a_study_in_three_shards_merges_into_the_single_run() {
+    let Some(path) = paths::real_model_for_tests() else {
+        return;
+    };
+    let device = BackendKind::Flex.device().unwrap();
+    let model: Gemma3 =
+        model::weights::load_model(&path, &device, burn::tensor::DType::F32).unwrap();
+    let tokenizer =
+        GemmaTokenizer::from_file(&paths::resolve_tokenizer(&path, None).unwrap()).unwrap();
+    let data = eval::data_dir::data_dir();
+    let no_prompts = |kind| Instructions {
+        benchmark: Arc::new(Benchmark::open(kind, &data).unwrap()),
+        inputs: Vec::new(),
+    };
+    let root = std::env::temp_dir().join(format!("quant-shards-{}", std::process::id()));
+    remove(&root);
+    let cfg = |out: std::path::PathBuf, shard: Shard| StudyConfig {
+        out,
+        text_file: eval::data_dir::wikitext2_test(&data),
+        n_ctx: 128,
+        ppl_chunks: 2,
+        ifeval: no_prompts(BenchmarkKind::Ifeval),
+        ifbench: no_prompts(BenchmarkKind::Ifbench),
+        ifeval_max_new_tokens: 8,
+        ifeval_max_seqs: 1,
+        prefill_tokens: 0,
+        decode_tokens: 0,
+        shard,
+    };
+    let base = Base {
+        model: &model,
+        tokenizer: &tokenizer,
+        model_path: &path,
+        model_identity: serde_json::json!(path.display().to_string()),
+        backend: BackendKind::Flex,
+    };
+    let names: Vec<String> = ["int8-b32", "int4-b32", "int4-b32-packed", "bf16"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let variants = variant::parse_list(&names).unwrap();
+    let single = sweep::run(&base, &variants, &cfg(root.join("single"), Shard::WHOLE)).unwrap();
+    let sharded = root.join("sharded");
+    for i in 0..3 {
+        let shard = Shard::new(i, 3).unwrap();
+        let mine = sweep::run(&base, &variants, &cfg(shard.folder(&sharded), shard)).unwrap();
+        assert_eq!(mine.len(), shard.select(&variants).len());
+        experiments::report::write(
+            &shard.folder(&sharded),
+            &mine,
+            serde_json::json!({"shard": i}),
+        )
+        .unwrap();
+    }
+    let set = ShardSet::open(std::slice::from_ref(&sharded)).unwrap();
+    let merged = experiments::merge::merge(&set, &sharded).unwrap();
+    let numbers = |r: &[VariantResult]| {
+        r.iter()
+            .map(|v| (v.variant.name.clone(), v.status, v.metrics.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(numbers(&merged), numbers(&single));
+    assert!(merged.iter().all(|r| r.metrics.ppl.is_some()), "{merged:?}");
+    assert_eq!(
+        experiments::report::read_results(&sharded.join("results.json")).unwrap(),
+        merged
+    );
+    remove(&root);
 }
 
 fn remove(dir: &Path) {

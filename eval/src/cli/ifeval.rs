@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use gemma::args::ModelArgs;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::score::print_headline;
 use crate::benchmark::{Benchmark, BenchmarkKind};
@@ -15,6 +15,8 @@ use crate::ifeval::InputExample;
 use crate::ifeval_run::{
     self, ChatTemplate, DEFAULT_MAX_NEW_TOKENS, IfevalRunConfig, RESPONSES_FILE,
 };
+use crate::provenance::sha256_file;
+use crate::shard::{Part, ShardArgs};
 
 #[derive(Args)]
 pub struct IfevalArgs {
@@ -44,6 +46,8 @@ pub struct IfevalArgs {
     /// report.json and report.md.
     #[arg(long)]
     output_dir: PathBuf,
+    #[command(flatten)]
+    shard: ShardArgs,
 }
 
 pub fn run(args: IfevalArgs, kind: BenchmarkKind) -> Result<()> {
@@ -56,6 +60,23 @@ pub fn run(args: IfevalArgs, kind: BenchmarkKind) -> Result<()> {
         .unwrap_or_else(|| benchmark.default_input(&data_dir));
     let mut inputs: Vec<InputExample> = benchmark.read_inputs(&input_path)?;
     inputs.truncate(args.limit.unwrap_or(usize::MAX));
+    let shard = args.shard.resolve()?;
+    // A shard records what the whole run covers, for `eval merge` to re-derive the split.
+    let part = (!shard.is_whole())
+        .then(|| -> Result<Part> {
+            Ok(Part {
+                shard,
+                task: benchmark.name().into(),
+                work: json!({
+                    "input_data": input_path.display().to_string(),
+                    "input_sha256": sha256_file(&input_path)?,
+                    "limit": args.limit,
+                    "prompts": inputs.len(),
+                }),
+            })
+        })
+        .transpose()?;
+    let inputs = shard.select(&inputs);
     let files = args.model.resolve()?;
     let (mut identity, mut metadata) = super::describe(benchmark.name(), &args.model, &files)?;
     // A folder holds one benchmark's responses.
@@ -63,11 +84,12 @@ pub fn run(args: IfevalArgs, kind: BenchmarkKind) -> Result<()> {
     metadata.insert("input_data".into(), input_path.display().to_string().into());
     metadata.insert("limit".into(), args.limit.map_or(Value::Null, Value::from));
     let cfg = IfevalRunConfig {
-        output_dir: args.output_dir,
+        output_dir: shard.folder(&args.output_dir),
         max_seqs: args.max_seqs,
         max_new_tokens: args.max_new_tokens,
         chat_template: args.chat_template,
         identity,
+        part,
     };
     let folder = cfg.open(&inputs)?;
     let loaded = args.model.load_files(files)?;
@@ -94,5 +116,12 @@ pub fn run(args: IfevalArgs, kind: BenchmarkKind) -> Result<()> {
         RESPONSES_FILE,
         cfg.output_dir.display()
     );
+    if !shard.is_whole() {
+        println!(
+            "shard {shard}: once all {} have finished, `eval merge {}` joins them",
+            shard.count,
+            args.output_dir.display()
+        );
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The `eval` subcommands: their options and what they print.
 
 pub mod ifeval;
+pub mod merge;
 pub mod perplexity;
 pub mod score;
 
@@ -39,6 +40,7 @@ fn describe(
     });
     let mut meta = Map::new();
     meta.insert("command".into(), command.into());
+    meta.insert("host".into(), provenance::host().into());
     meta.insert("model".into(), model);
     meta.insert(
         "tokenizer".into(),

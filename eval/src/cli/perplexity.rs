@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::data_dir::{self, DATA_DIR_ENV};
 use crate::perplexity::{self, DEFAULT_CTX, PerplexityConfig, report, top_logits::DEFAULT_TOP_K};
+use crate::shard::ShardArgs;
 
 #[derive(Args)]
 pub struct PerplexityArgs {
@@ -39,6 +40,8 @@ pub struct PerplexityArgs {
     /// Data directory [default: <workspace>/../shared].
     #[arg(long, env = DATA_DIR_ENV)]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    shard: ShardArgs,
 }
 
 pub fn run(args: PerplexityArgs) -> Result<()> {
@@ -53,6 +56,7 @@ pub fn run(args: PerplexityArgs) -> Result<()> {
     let files = args.model.resolve()?;
     let model_config = model::weights::read_config(&files.model_path)?;
     let (identity, mut metadata) = super::describe("perplexity", &args.model, &files)?;
+    let shard = args.shard.resolve()?;
     let cfg = PerplexityConfig {
         text_file,
         n_ctx: args.ctx,
@@ -60,8 +64,9 @@ pub fn run(args: PerplexityArgs) -> Result<()> {
         save_logits: args.save_logits,
         top_k: args.save_top_k,
         kld_base: args.kl_divergence_base,
-        output_dir: args.output_dir,
+        output_dir: args.output_dir.map(|dir| shard.folder(&dir)),
         identity,
+        shard,
     };
     let prepared = perplexity::prepare(&files.tokenizer, &model_config, &cfg)?;
     let loaded = args.model.load_files(files)?;

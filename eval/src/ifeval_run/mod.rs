@@ -22,6 +22,7 @@ use crate::benchmark::Benchmark;
 use crate::ifeval::{InputExample, Report, io::python_json};
 use crate::progress;
 use crate::run_dir::{self, JsonlLog};
+use crate::shard::Part;
 pub use prompt::{ChatTemplate, prompt_ids};
 pub use record::ResponseRecord;
 
@@ -42,6 +43,8 @@ pub struct IfevalRunConfig {
     /// What identifies the model run (model hash, backend, dtype, ...): resuming a folder
     /// started with another identity is refused.
     pub identity: Value,
+    /// Set when this run is one shard of a larger one (`inputs` are then the shard's prompts).
+    pub part: Option<Part>,
 }
 
 /// The responses of a run, this invocation's share and its pace.
@@ -63,13 +66,15 @@ impl GenerationSummary {
 }
 
 impl IfevalRunConfig {
-    fn settings(&self) -> Value {
-        json!({
+    /// What `run.json` holds; a shard's adds its [`Part`].
+    pub fn settings(&self) -> Value {
+        let whole = json!({
             "identity": self.identity,
             "decoding": "greedy",
             "max_new_tokens": self.max_new_tokens,
             "chat_template": self.chat_template,
-        })
+        });
+        Part::settings(self.part.as_ref(), whole)
     }
 }
 

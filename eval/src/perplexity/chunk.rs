@@ -15,6 +15,11 @@ pub struct ChunkRecord {
 }
 
 impl ChunkRecord {
+    /// Whether this is chunk `index` with `scored` tokens, with KL numbers iff `compare`.
+    pub fn fits(&self, index: usize, scored: usize, compare: bool) -> bool {
+        self.chunk == index && self.nll.len() == scored && self.kld.is_some() == compare
+    }
+
     pub fn mean_nll(&self) -> f64 {
         self.nll.iter().sum::<f64>() / self.nll.len() as f64
     }

@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use crate::progress;
 use crate::provenance::sha256_file;
 use crate::run_dir::{self, JsonlLog};
+use crate::shard::{Part, Shard};
 use chunk::ChunkRecord;
 use kld::{ChunkKld, PositionKld};
 use logits_file::{Header, LogitsReader, LogitsWriter, scored_per_chunk};
@@ -36,6 +37,8 @@ use model::scoring::{LogSoftmax, map_position_logits};
 use stats::{KldStats, PplStats};
 use top_logits::TopLogits;
 
+/// The task name in a sharded run's settings.
+pub const TASK: &str = "perplexity";
 /// The per-chunk log inside the output folder.
 pub const CHUNKS_FILE: &str = "chunks.jsonl";
 /// llama-perplexity's default context.
@@ -58,6 +61,8 @@ pub struct PerplexityConfig {
     /// What identifies the model run (model hash, backend, dtype, ...): resuming a folder
     /// started with another identity is refused.
     pub identity: Value,
+    /// Which of the chunks this run scores (chunk `c` belongs to shard `c mod N`).
+    pub shard: Shard,
 }
 
 impl PerplexityConfig {
@@ -72,6 +77,7 @@ impl PerplexityConfig {
             kld_base: None,
             output_dir: None,
             identity: Value::Null,
+            shard: Shard::WHOLE,
         }
     }
 }
@@ -176,6 +182,8 @@ pub fn run(
 /// needed only from here on.
 pub struct Prepared {
     src: Source,
+    /// The chunks this run scores, in order (all but in a shard).
+    indices: Vec<usize>,
     log: Option<JsonlLog>,
     done: Vec<ChunkRecord>,
     writer: Option<LogitsWriter>,
@@ -201,14 +209,25 @@ pub fn prepare(
     if cfg.max_chunks == Some(0) || cfg.top_k == 0 || cfg.top_k > vocab {
         bail!("--chunks must be at least 1 and --save-top-k within 1..={vocab}");
     }
+    if !cfg.shard.is_whole() {
+        if cfg.save_logits.is_some() {
+            bail!(
+                "--save-logits cannot run sharded (one logits file holds every chunk): save the base logits in one run"
+            );
+        }
+        if cfg.output_dir.is_none() {
+            bail!("a sharded run needs --output-dir: `eval merge` joins the shards' folders");
+        }
+    }
     let src = source(tokenizer, cfg, vocab)?;
-    let settings = json!({
-        "identity": cfg.identity,
-        "n_ctx": cfg.n_ctx,
-        "data": src.identity,
-        "save_logits_top_k": cfg.save_logits.as_ref().map(|_| cfg.top_k),
+    let indices = cfg.shard.select(&(0..src.chunks.len()).collect::<Vec<_>>());
+    let part = (!cfg.shard.is_whole()).then(|| Part {
+        shard: cfg.shard,
+        task: TASK.into(),
+        work: json!({"chunks": src.chunks.len()}),
     });
-    let (log, done) = resume(cfg, &settings, src.chunks.len(), src.base.is_some())?;
+    let settings = Part::settings(part.as_ref(), settings(cfg, &src.identity));
+    let (log, done) = resume(cfg, &settings, &indices, src.base.is_some())?;
     let writer = match &cfg.save_logits {
         Some(path) => Some(LogitsWriter::open(
             path,
@@ -224,6 +243,7 @@ pub fn prepare(
     };
     Ok(Prepared {
         src,
+        indices,
         log,
         done,
         writer,
@@ -235,14 +255,15 @@ impl Prepared {
     pub fn evaluate(self, model: &Gemma3, cfg: &PerplexityConfig) -> Result<PerplexityResult> {
         let Prepared {
             mut src,
+            indices,
             mut log,
             mut done,
             mut writer,
         } = self;
         let resumed = done.len();
-        let bar = progress::bar(src.chunks.len(), resumed, "chunks");
+        let bar = progress::bar(indices.len(), resumed, "chunks");
         let start = Instant::now();
-        for i in resumed..src.chunks.len() {
+        for (n, &i) in indices.iter().enumerate().skip(resumed) {
             let base = src.base.as_mut().map(|r| r.read_chunk(i)).transpose()?;
             let save_k = writer.as_ref().map(|_| cfg.top_k);
             let (record, saved) =
@@ -258,16 +279,16 @@ impl Prepared {
             bar.inc(1);
             bar.set_message(format!(
                 "{:.1} tok/s",
-                progress::per_sec((i + 1 - resumed) * cfg.n_ctx, start.elapsed().as_secs_f64())
+                progress::per_sec((n + 1 - resumed) * cfg.n_ctx, start.elapsed().as_secs_f64())
             ));
         }
         bar.finish_and_clear();
         let secs = start.elapsed().as_secs_f64();
-        let evaluated = src.chunks.len() - resumed;
+        let evaluated = indices.len() - resumed;
         Ok(PerplexityResult {
             n_ctx: cfg.n_ctx,
             n_tokens: src.n_tokens,
-            n_chunks: src.chunks.len(),
+            n_chunks: indices.len(),
             n_chunks_max: src.n_chunks_max,
             ppl: PplStats::new(&done),
             kld: KldStats::new(&done),
@@ -282,11 +303,21 @@ impl Prepared {
     }
 }
 
-/// The chunk log and the chunks an earlier run finished (in order, at most `n_chunks`).
+/// What `run.json` holds for an unsharded run.
+pub fn settings(cfg: &PerplexityConfig, data: &Value) -> Value {
+    json!({
+        "identity": cfg.identity,
+        "n_ctx": cfg.n_ctx,
+        "data": data,
+        "save_logits_top_k": cfg.save_logits.as_ref().map(|_| cfg.top_k),
+    })
+}
+
+/// The chunk log and the chunks of `indices` an earlier run finished (in order).
 fn resume(
     cfg: &PerplexityConfig,
     settings: &Value,
-    n_chunks: usize,
+    indices: &[usize],
     compare: bool,
 ) -> Result<(Option<JsonlLog>, Vec<ChunkRecord>)> {
     let Some(dir) = &cfg.output_dir else {
@@ -297,19 +328,18 @@ fn resume(
     let scored = scored_per_chunk(cfg.n_ctx);
     let mut done = Vec::new();
     for (line, record) in records {
-        if record.chunk != done.len()
-            || record.nll.len() != scored
-            || record.kld.is_some() != compare
-        {
+        // Lines past this run's chunks (a run with more --chunks) are kept but unused.
+        let Some(&expected) = indices.get(done.len()) else {
+            break;
+        };
+        if !record.fits(expected, scored, compare) {
             bail!(
-                "{}:{line}: expected chunk {} with {scored} scored tokens; the file was not written by this run",
+                "{}:{line}: expected chunk {expected} with {scored} scored tokens; the file was not written by this run",
                 log.path().display(),
-                done.len()
             );
         }
         done.push(record);
     }
-    done.truncate(n_chunks);
     Ok((Some(log), done))
 }
 

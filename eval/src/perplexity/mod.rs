@@ -304,7 +304,7 @@ impl Prepared {
 }
 
 /// What `run.json` holds for an unsharded run.
-pub fn settings(cfg: &PerplexityConfig, data: &Value) -> Value {
+fn settings(cfg: &PerplexityConfig, data: &Value) -> Value {
     json!({
         "identity": cfg.identity,
         "n_ctx": cfg.n_ctx,

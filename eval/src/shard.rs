@@ -150,13 +150,8 @@ impl ShardArgs {
         &self,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<(Shard, Option<&'static str>)> {
+        // The flag wins over the count too: `GEMMA_SHARD_COUNT` may be set for a whole pod.
         if let Some(shard) = self.shard {
-            if self.shard_count.is_some_and(|n| n != shard.count) {
-                bail!(
-                    "--shard {shard} and a shard count of {} disagree",
-                    self.shard_count.unwrap_or_default()
-                );
-            }
             return Ok((shard, None));
         }
         let number = |name: &'static str| -> Result<Option<usize>> {
@@ -287,9 +282,10 @@ mod tests {
         // The flag wins; 0/1 opts out of an array job's variables.
         let flag = ShardArgs {
             shard: Some(Shard::WHOLE),
-            ..Default::default()
+            shard_count: Some(6),
         };
-        assert_eq!(resolve(flag, &slurm).unwrap(), Shard::WHOLE);
+        assert_eq!(resolve(flag.clone(), &slurm).unwrap(), Shard::WHOLE);
+        assert_eq!(resolve(flag, &k8s).unwrap(), Shard::WHOLE);
 
         for (args, vars, needle) in [
             (none.clone(), &k8s[..], "--shard-count"),

@@ -111,7 +111,6 @@ fn simulate(mode: &str, model: &Path, out: &Path) {
         .env("EVAL", env!("CARGO_BIN_EXE_eval"))
         .env("EVAL_ARGS", ifeval_args(model))
         .env("OUT", out)
-        .env_remove("GEMMA_SHARD_COUNT")
         .output()
         .unwrap();
     succeeded(&format!("simulate.sh {mode}"), run);

@@ -100,7 +100,8 @@ pub fn run(base: &Base, variants: &[Variant], cfg: &StudyConfig) -> Result<Vec<V
     run_dir::check_settings(&cfg.out, &cfg.settings(base, variants))?;
     let (mut log, earlier) = JsonlLog::open::<VariantResult>(&cfg.out.join(RESULTS_FILE))?;
     let mut results = Vec::new();
-    if cfg.ppl_chunks > 0 && !cfg.shard.owns(0) && variants.len() > 1 {
+    let needs_base = (1..variants.len()).any(|i| cfg.shard.owns(i));
+    if cfg.ppl_chunks > 0 && !cfg.shard.owns(0) && needs_base {
         println!("reference perplexity, the KL divergence base of this shard");
         measure_perplexity(base, base.model, &variants[0], cfg, &mut Metrics::default())
             .context("the reference's perplexity")?;

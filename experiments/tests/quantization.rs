@@ -231,6 +231,16 @@ fn a_study_in_three_shards_merges_into_the_single_run() {
         )
         .unwrap();
     }
+    // A shard with no variant of its own (3 shards, 2 variants) measures nothing, not even
+    // the reference's logits.
+    let idle = Shard::new(2, 3).unwrap();
+    let idle_out = root.join("idle").join(idle.dir_name());
+    assert!(
+        sweep::run(&base, &variants[..2], &cfg(idle_out.clone(), idle))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!idle_out.join(REFERENCE_LOGITS).exists());
     let set = ShardSet::open(std::slice::from_ref(&sharded)).unwrap();
     let merged = experiments::merge::merge(&set, &sharded).unwrap();
     let numbers = |r: &[VariantResult]| {

@@ -7,6 +7,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=${1:?usage: simulate.sh slurm|kubernetes}
+# Only the simulated scheduler's variables: a surrounding job's must not pick the shard.
+unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_COUNT \
+  SLURM_ARRAY_TASK_STEP JOB_COMPLETION_INDEX GEMMA_SHARD_COUNT
 pids=()
 case $mode in
   slurm)

@@ -102,6 +102,23 @@ pub fn quantize(base: &Gemma3, variant: &Variant) -> Result<Gemma3> {
     Ok(model)
 }
 
+/// Bits per weight the packed `model` holds: its packed matrices as stored, the rest f32.
+pub fn stored_bits_per_weight(model: &Gemma3) -> f64 {
+    let counts = weight_counts(model);
+    let float: usize = model
+        .projections()
+        .filter(|(_, p)| matches!(p, Projection::Float(_)))
+        .map(|(_, p)| p.dims().iter().product::<usize>())
+        .sum();
+    let embedding = if model.embed_tokens.packed.is_some() {
+        0
+    } else {
+        counts.embedding
+    };
+    let bits = model.packed_bytes() as f64 * 8.0 + 32.0 * (float + embedding + counts.other) as f64;
+    bits / counts.total() as f64
+}
+
 /// The model's weights by role.
 pub fn weight_counts(model: &Gemma3) -> WeightCounts {
     let c = &model.config;

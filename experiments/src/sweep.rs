@@ -13,6 +13,7 @@ use eval::ifeval_run::{self, ChatTemplate, IfevalRunConfig};
 use eval::perplexity::{self, PerplexityConfig};
 use eval::run_dir::{self, JsonlLog};
 use gemma::bench::{self, BenchConfig};
+use model::weights::Packing;
 use model::{BackendKind, Gemma3, GemmaTokenizer, ModelDtype};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -190,6 +191,14 @@ fn variant_model(base: &Base, variant: &Variant) -> Result<std::result::Result<G
     };
     match (variant.format, variant.execution) {
         (Format::F32, _) => Ok(Ok(base.model.clone())),
+        // Straight from the file: a model that is not a GGUF has no blocks to ship.
+        (Format::Gguf, _) => Ok(model::weights::load_packed(
+            base.model_path,
+            &device,
+            ModelDtype::F32.burn(),
+            Packing::AsShipped,
+        )
+        .map_err(|e| format!("{e:#}"))),
         (Format::Bf16, _) => float(ModelDtype::Bf16),
         (Format::F16, _) => float(ModelDtype::F16),
         (_, Execution::Simulated) if !BackendKind::Flex.compiled() => Ok(Err(
@@ -251,7 +260,11 @@ fn measure(base: &Base, variant: &Variant, cfg: &StudyConfig) -> Result<Outcome>
     };
     let (dir, identity) = variant_dir(base, variant, cfg);
     let mut m = Metrics {
-        bits_per_weight: Some(variant.bits_per_weight(&apply::weight_counts(&model))),
+        bits_per_weight: Some(
+            variant
+                .bits_per_weight(&apply::weight_counts(&model))
+                .unwrap_or_else(|| apply::stored_bits_per_weight(&model)),
+        ),
         resident_weight_bytes: Some(bench::weight_bytes(&model)),
         ..Default::default()
     };

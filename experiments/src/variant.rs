@@ -8,7 +8,10 @@
 //!   and int4 at blocks of 32/64/128); without it the weights are quantized and dequantized at
 //!   load ("simulated", with Burn's own quantization) and the matmul runs in f32;
 //! - `+emb`: the 262k × 640 tied embedding / LM head (62 % of the weights) is quantized too;
-//!   otherwise it stays f32.
+//!   otherwise it stays f32;
+//! - `gguf-packed`: the GGUF's own blocks as shipped (Q4_K_M: a Q8_0 embedding, Q5_0, Q8_0,
+//!   Q4_K and Q6_K projections) on the packed kernels, with ggml's activation quantization:
+//!   the numerics llama.cpp runs the file with.
 //!
 //! Norm weights always stay f32 (0.03 % of the weights).
 
@@ -32,6 +35,8 @@ pub enum Format {
         bits: u32,
         block: usize,
     },
+    /// Each matrix in the GGUF's own ggml block type, as shipped.
+    Gguf,
 }
 
 /// Where the arithmetic happens.
@@ -75,11 +80,12 @@ pub const DEFAULT_VARIANTS: &[&str] = &[
     "int4-b32-packed",
     "int8-b32-packed+emb",
     "int4-b32-packed+emb",
+    "gguf-packed",
 ];
 
 impl Variant {
     pub fn parse(name: &str) -> Result<Self> {
-        let usage = "expected <f32|bf16|f16|int8-tensor|int{8,4,2}-b{32,64,128}>[-packed][+emb]";
+        let usage = "expected <f32|bf16|f16|int8-tensor|int{8,4,2}-b{32,64,128}>[-packed][+emb], or gguf-packed";
         let (base, embedding) = match name.strip_suffix("+emb") {
             Some(b) => (b, true),
             None => (name, false),
@@ -92,6 +98,10 @@ impl Variant {
             "f32" => Format::F32,
             "bf16" => Format::Bf16,
             "f16" => Format::F16,
+            "gguf" if packed && !embedding => Format::Gguf,
+            "gguf" => bail!(
+                "variant {name:?}: the file's own blocks run on the packed kernels, embedding included: gguf-packed"
+            ),
             _ => {
                 let Some((int, scale)) = base.split_once('-') else {
                     bail!("variant {name:?}: {usage}")
@@ -123,7 +133,7 @@ impl Variant {
             (false, false) => Execution::Simulated,
             (false, true) => Execution::Packed,
         };
-        if packed && !matches!(format, Format::IntBlock { bits: 8 | 4, .. }) {
+        if packed && !matches!(format, Format::IntBlock { bits: 8 | 4, .. } | Format::Gguf) {
             bail!(
                 "variant {name:?}: the packed kernels do int8 and int4 in blocks of 32, 64 or 128"
             );
@@ -132,7 +142,8 @@ impl Variant {
             name: name.to_string(),
             format,
             execution,
-            embedding,
+            // The file ships its embedding quantized.
+            embedding: embedding || format == Format::Gguf,
         })
     }
 
@@ -150,25 +161,28 @@ impl Variant {
     }
 
     /// Bits per weight of the quantized tensors as stored: the values plus their scales (f32
-    /// scales for Burn's schemes, f16 for the packed kernels, as in GGUF).
-    pub fn quantized_bits(&self) -> f64 {
+    /// scales for Burn's schemes, f16 for the packed kernels, as in GGUF); `None` for `gguf`,
+    /// a mix of types.
+    pub fn quantized_bits(&self) -> Option<f64> {
         let scale_bits = if self.execution == Execution::Packed {
             16.0
         } else {
             32.0
         };
-        match self.format {
+        Some(match self.format {
             Format::F32 => 32.0,
             Format::Bf16 | Format::F16 => 16.0,
             Format::IntTensor { bits } => bits as f64,
             Format::IntBlock { bits, block } => bits as f64 + scale_bits / block as f64,
-        }
+            Format::Gguf => return None,
+        })
     }
 
     /// Bits per weight over the whole model, given how many weights are in the embedding, in
-    /// the projections and elsewhere (norms): what the format would store.
-    pub fn bits_per_weight(&self, counts: &WeightCounts) -> f64 {
-        let q = self.quantized_bits();
+    /// the projections and elsewhere (norms): what the format would store (`None` for `gguf`:
+    /// measure the loaded model).
+    pub fn bits_per_weight(&self, counts: &WeightCounts) -> Option<f64> {
+        let q = self.quantized_bits()?;
         let float = match self.format {
             Format::Bf16 | Format::F16 => 16.0,
             _ => 32.0,
@@ -177,7 +191,7 @@ impl Variant {
         let bits = embedding * counts.embedding as f64
             + q * counts.projections as f64
             + float * counts.other as f64;
-        bits / counts.total() as f64
+        Some(bits / counts.total() as f64)
     }
 
     /// In words, for the report.
@@ -186,6 +200,9 @@ impl Variant {
             Execution::Float => "float weights and matmul".to_string(),
             Execution::Simulated => {
                 "Burn quantize→dequantize at load (flex), f32 matmul".to_string()
+            }
+            Execution::Packed if self.format == Format::Gguf => {
+                return "the GGUF's own blocks (Q8_0/Q5_0/Q4_K/Q6_K) on the packed kernels, ggml's activation quantization, CPU; embedding/LM head as shipped".to_string();
             }
             Execution::Packed => {
                 "packed integer kernels (int8 activations per block), CPU".to_string()
@@ -261,6 +278,16 @@ mod tests {
         for name in DEFAULT_VARIANTS {
             Variant::parse(name).unwrap();
         }
+        let shipped = Variant::parse("gguf-packed").unwrap();
+        assert_eq!(
+            (shipped.format, shipped.execution, shipped.embedding),
+            (Format::Gguf, Execution::Packed, true)
+        );
+        assert_eq!(shipped.packed_format(), None);
+        for bad in ["gguf", "gguf-packed+emb"] {
+            let err = Variant::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("gguf-packed"), "{err}");
+        }
     }
 
     #[test]
@@ -272,24 +299,26 @@ mod tests {
         };
         assert_eq!(
             Variant::parse("f32").unwrap().bits_per_weight(&counts),
-            32.0
+            Some(32.0)
         );
         assert_eq!(
             Variant::parse("bf16").unwrap().bits_per_weight(&counts),
-            16.0
+            Some(16.0)
         );
         // 4 bits + a 32-bit scale per 32 values = 5; the embedding stays at 32.
         assert_eq!(
             Variant::parse("int4-b32").unwrap().bits_per_weight(&counts),
-            (60.0 * 32.0 + 40.0 * 5.0) / 100.0
+            Some((60.0 * 32.0 + 40.0 * 5.0) / 100.0)
         );
         // Packed: f16 scales, as GGUF's Q4_0 (4.5 bits).
         assert_eq!(
             Variant::parse("int4-b32-packed+emb")
                 .unwrap()
                 .bits_per_weight(&counts),
-            4.5
+            Some(4.5)
         );
+        let shipped = Variant::parse("gguf-packed").unwrap();
+        assert_eq!(shipped.bits_per_weight(&counts), None);
     }
 
     #[test]

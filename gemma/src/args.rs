@@ -11,6 +11,7 @@ use model::dtype::ModelDtype;
 use model::gemma3::Gemma3;
 use model::packed::PackedFormat;
 use model::tokenizer::GemmaTokenizer;
+use model::weights::Packing;
 
 use crate::paths;
 
@@ -28,8 +29,9 @@ pub struct ModelArgs {
     /// Float type of weights and activations.
     #[arg(long, default_value_t = ModelDtype::F32, value_parser = one_of(ModelDtype::ALL, ModelDtype::name))]
     pub dtype: ModelDtype,
-    /// Keep the projections and the LM head packed (int8 or int4 blocks of 32) and multiply
-    /// with the packed CPU kernels: faster decode, less memory, slightly different numbers.
+    /// Keep the projections and the LM head packed (int8 or int4 blocks of 32, or gguf: the
+    /// file's own blocks) and multiply with the packed CPU kernels: faster decode, less memory,
+    /// slightly different numbers.
     #[arg(long, value_enum)]
     pub packed: Option<PackedChoice>,
     /// A LoRA adapter folder (PEFT layout, as `train` writes it) merged into the model at load.
@@ -53,13 +55,16 @@ fn one_of<T: Copy + Send + Sync + 'static, const N: usize>(
 pub enum PackedChoice {
     Int8,
     Int4,
+    /// Each matrix in the GGUF's own blocks (Q4_K_M: Q8_0, Q5_0, Q4_K, Q6_K), as llama.cpp runs it.
+    Gguf,
 }
 
 impl PackedChoice {
-    pub fn format(self) -> PackedFormat {
+    pub fn packing(self) -> Packing {
         match self {
-            Self::Int8 => PackedFormat::Int8 { block: 32 },
-            Self::Int4 => PackedFormat::Int4 { block: 32 },
+            Self::Int8 => Packing::Uniform(PackedFormat::Int8 { block: 32 }),
+            Self::Int4 => Packing::Uniform(PackedFormat::Int4 { block: 32 }),
+            Self::Gguf => Packing::AsShipped,
         }
     }
 }
@@ -89,6 +94,11 @@ impl ModelArgs {
     pub fn resolve(&self) -> anyhow::Result<ModelFiles> {
         let device = self.backend.device()?;
         self.dtype.check(self.backend, &device)?;
+        if self.packed == Some(PackedChoice::Gguf) && self.adapter.is_some() {
+            anyhow::bail!(
+                "--packed gguf runs the file's own blocks, which an adapter would change; use --packed int8 or int4 with --adapter"
+            );
+        }
         let model_path = paths::resolve_or_fetch_model(self.model.as_deref())?;
         let tokenizer_path = paths::resolve_tokenizer(&model_path, self.tokenizer.as_deref()).with_context(|| {
             format!("no tokenizer.json beside {} or in the cache; fetch it with `{}` or pass --tokenizer", model_path.display(), paths::FETCH_COMMAND)
@@ -119,15 +129,16 @@ impl ModelArgs {
         let model = match (self.packed, adapter) {
             // Straight from the file's blocks: the float model is never resident.
             (Some(p), None) => {
-                model::weights::load_packed(&model_path, &device, dtype, p.format())?
+                model::weights::load_packed(&model_path, &device, dtype, p.packing())?
             }
             (packed, _) => {
                 let mut model = model::weights::load_model(&model_path, &device, dtype)?;
                 if let Some(dir) = adapter {
                     model = model::weights::lora_adapter::load_adapter(model, dir)?;
                 }
-                match packed {
-                    Some(p) => model.into_packed(p.format(), |_| true)?,
+                match packed.map(PackedChoice::packing) {
+                    Some(Packing::Uniform(format)) => model.into_packed(format, |_| true)?,
+                    Some(Packing::AsShipped) => unreachable!("refused in ModelArgs::resolve"),
                     None => model,
                 }
             }

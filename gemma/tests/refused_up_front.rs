@@ -44,3 +44,27 @@ fn a_prompts_file_that_is_not_json_strings_names_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_file_as_shipped_with_an_adapter_or_without_a_gguf_is_refused() {
+    let (ok, stderr) = gemma(&[
+        "generate",
+        "--packed",
+        "gguf",
+        "--adapter",
+        "no-such-adapter",
+    ]);
+    assert!(
+        !ok && stderr.contains("--packed gguf runs the file's own blocks"),
+        "{stderr}"
+    );
+    let tiny = gemma::paths::data_dir().join("fixtures/tiny-gemma3");
+    let (ok, stderr) = gemma(&[
+        "generate",
+        "--packed",
+        "gguf",
+        "--model",
+        tiny.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("not a .gguf file"), "{stderr}");
+}

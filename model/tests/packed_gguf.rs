@@ -54,7 +54,13 @@ fn packing_from_the_gguf_equals_packing_the_f32_model() {
         PackedFormat::Int8 { block: 32 },
         PackedFormat::Int4 { block: 32 },
     ] {
-        let direct = weights::load_packed(&path, &device, DType::F32, format).unwrap();
+        let direct = weights::load_packed(
+            &path,
+            &device,
+            DType::F32,
+            weights::Packing::Uniform(format),
+        )
+        .unwrap();
         assert!(direct.embed_tokens.chunks.is_empty(), "no float table kept");
         let via_f32 = f32_model.clone().into_packed(format, |_| true).unwrap();
         let (a, b) = (packed_weights(&direct), packed_weights(&via_f32));
@@ -78,4 +84,58 @@ fn packing_from_the_gguf_equals_packing_the_f32_model() {
             assert_eq!(got.unwrap(), want.unwrap(), "lookup from the packed table");
         }
     }
+    as_shipped_holds_the_files_own_values(&path, &file, &f32_model);
+}
+
+/// `--packed gguf`: every matrix in the file's own type, dequantizing to exactly the float
+/// model's weights (ggml's decoders), as large in memory as in the file but for Q5_0's widening
+/// to int8 (22 → 34 bytes per 32 values).
+fn as_shipped_holds_the_files_own_values(
+    path: &std::path::Path,
+    file: &GgufFile,
+    f32_model: &model::Gemma3,
+) {
+    let device = f32_model.device();
+    let shipped =
+        weights::load_packed(path, &device, DType::F32, weights::Packing::AsShipped).unwrap();
+    let float: Vec<Vec<f32>> = f32_model
+        .projections()
+        .map(|(path, p)| {
+            let w = p.float(&path).unwrap().weight.val();
+            model::host::to_vec(w.transpose()).unwrap()
+        })
+        .chain([f32_model.embed_tokens.to_host().unwrap()])
+        .collect();
+    let mut file_bytes = 0u64;
+    let mut widened = 0u64;
+    for ((name, m), want) in packed_weights(&shipped).iter().zip(&float) {
+        let gguf = if name == "embed_tokens" {
+            "token_embd.weight".to_string()
+        } else {
+            model::weights::gguf_name(&format!("model.{name}.weight"))
+                .unwrap()
+                .0
+        };
+        let info = file.tensor(&gguf).unwrap();
+        assert_eq!(
+            m.format(),
+            PackedFormat::Shipped(model::packed::Shipped::from_ggml(info.ggml_type).unwrap()),
+            "{name}"
+        );
+        assert!(
+            m.dequantize() == *want,
+            "{name}: values differ from the float model's"
+        );
+        file_bytes += info.n_bytes;
+        if info.ggml_type == GgmlType::Q5_0 {
+            widened += info.n_bytes / 22 * (34 - 22);
+        }
+    }
+    eprintln!(
+        "as shipped: {:.1} MiB packed, the file's matrices {:.1} MiB (+{:.1} MiB of Q5_0 widened to int8)",
+        shipped.packed_bytes() as f64 / 1048576.0,
+        file_bytes as f64 / 1048576.0,
+        widened as f64 / 1048576.0
+    );
+    assert_eq!(shipped.packed_bytes() as u64, file_bytes + widened);
 }

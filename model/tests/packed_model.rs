@@ -23,9 +23,13 @@ fn int8_packed_model_keeps_the_first_greedy_tokens() {
     let device = BackendKind::default_kind().device().unwrap();
     let f32_model = load(&path, &device);
     // As `--packed int8` loads it: straight from the GGUF's blocks.
-    let packed =
-        model::weights::load_packed(&path, &device, DType::F32, PackedFormat::Int8 { block: 32 })
-            .unwrap();
+    let packed = model::weights::load_packed(
+        &path,
+        &device,
+        DType::F32,
+        model::weights::Packing::Uniform(PackedFormat::Int8 { block: 32 }),
+    )
+    .unwrap();
     let cfg = GenerationConfig {
         max_new_tokens: 8,
         stop_ids: vec![],

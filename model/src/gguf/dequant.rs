@@ -278,16 +278,26 @@ fn fifth_bits(qh: u32, j: usize) -> (u8, u8) {
     )
 }
 
+/// The 32 levels of a Q5_0 block (`q - 16`, in `[-16, 15]`) in value order: the nibbles of qs
+/// (value j low, j+16 high) with the fifth bits of qh.
+pub(crate) fn q5_0_levels(b: &[u8; 22]) -> [i8; 32] {
+    let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+    let mut out = [0i8; 32];
+    let (lo, hi) = out.split_at_mut(16);
+    for (j, &q) in b[6..].iter().enumerate() {
+        let (h0, h1) = fifth_bits(qh, j);
+        lo[j] = ((q & 0xF) | h0) as i8 - 16;
+        hi[j] = ((q >> 4) | h1) as i8 - 16;
+    }
+    out
+}
+
 /// d: f16, qh: u32 of fifth bits, qs: 16 bytes of nibbles; 5-bit values offset by 16.
 fn q5_0(bytes: &[u8], out: &mut [f32]) {
     per_block(bytes, out, |b: &[u8; 22], y: &mut [f32; 32]| {
         let d = half(b[0], b[1]);
-        let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
-        let (lo, hi) = y.split_at_mut(16);
-        for (j, &q) in b[6..].iter().enumerate() {
-            let (h0, h1) = fifth_bits(qh, j);
-            lo[j] = (((q & 0xF) | h0) as i32 - 16) as f32 * d;
-            hi[j] = (((q >> 4) | h1) as i32 - 16) as f32 * d;
+        for (y, q) in y.iter_mut().zip(q5_0_levels(b)) {
+            *y = q as f32 * d;
         }
     });
 }
@@ -319,34 +329,46 @@ fn q8_0(bytes: &[u8], out: &mut [f32]) {
 /// Scale and min of sub-block `j` (0..8) of a Q4_K/Q5_K block: eight 6-bit pairs packed into 12
 /// bytes, the first four whole in the low 6 bits, the last four split over nibbles and top bits
 /// (ggml's `get_scale_min_k4`).
-fn scale_min(j: usize, s: &[u8]) -> (f32, f32) {
+pub(crate) fn scale_min(j: usize, s: &[u8]) -> (u8, u8) {
     if j < 4 {
-        ((s[j] & 63) as f32, (s[j + 4] & 63) as f32)
+        (s[j] & 63, s[j + 4] & 63)
     } else {
         (
-            ((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4)) as f32,
-            ((s[j + 4] >> 4) | ((s[j] >> 6) << 4)) as f32,
+            (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4),
+            (s[j + 4] >> 4) | ((s[j] >> 6) << 4),
         )
     }
 }
 
-/// d, dmin: f16, scales: 12 bytes, qs: 128 bytes. Each 64 values share 32 bytes of qs: the low
-/// nibbles are sub-block 2j, the high nibbles sub-block 2j+1; value = (d*sc) * q - (dmin*m).
+/// The 256 levels (`[0, 15]`) of a Q4_K block in value order. Each 64 values share 32 bytes of
+/// qs: the low nibbles are sub-block 2j, the high nibbles sub-block 2j+1.
+pub(crate) fn q4_k_levels(b: &[u8; 144]) -> [u8; 256] {
+    let mut out = [0u8; 256];
+    for (qs, y) in b[16..].chunks_exact(32).zip(out.chunks_exact_mut(64)) {
+        let (lo, hi) = y.split_at_mut(32);
+        for l in 0..32 {
+            lo[l] = qs[l] & 0xF;
+            hi[l] = qs[l] >> 4;
+        }
+    }
+    out
+}
+
+/// d, dmin: f16, scales: 12 bytes, qs: 128 bytes ([`q4_k_levels`]); value =
+/// (d*sc) * q - (dmin*m) with the sub-block's scale and min.
 fn q4_k(bytes: &[u8], out: &mut [f32]) {
     per_block(bytes, out, |b: &[u8; 144], y: &mut [f32; 256]| {
         let (d, dmin) = (half(b[0], b[1]), half(b[2], b[3]));
-        let scales = &b[4..16];
-        for (j, (qs, y)) in b[16..]
+        let levels = q4_k_levels(b);
+        for (j, (q, y)) in levels
             .chunks_exact(32)
-            .zip(y.chunks_exact_mut(64))
+            .zip(y.chunks_exact_mut(32))
             .enumerate()
         {
-            let ((sc1, m1), (sc2, m2)) = (scale_min(2 * j, scales), scale_min(2 * j + 1, scales));
-            let (d1, m1, d2, m2) = (d * sc1, dmin * m1, d * sc2, dmin * m2);
-            let (lo, hi) = y.split_at_mut(32);
-            for l in 0..32 {
-                lo[l] = d1 * (qs[l] & 0xF) as f32 - m1;
-                hi[l] = d2 * (qs[l] >> 4) as f32 - m2;
+            let (sc, m) = scale_min(j, &b[4..16]);
+            let (d1, m1) = (d * sc as f32, dmin * m as f32);
+            for (y, &q) in y.iter_mut().zip(q) {
+                *y = d1 * q as f32 - m1;
             }
         }
     });
@@ -364,7 +386,8 @@ fn q5_k(bytes: &[u8], out: &mut [f32]) {
             .enumerate()
         {
             let ((sc1, m1), (sc2, m2)) = (scale_min(2 * j, scales), scale_min(2 * j + 1, scales));
-            let (d1, m1, d2, m2) = (d * sc1, dmin * m1, d * sc2, dmin * m2);
+            let (d1, m1) = (d * sc1 as f32, dmin * m1 as f32);
+            let (d2, m2) = (d * sc2 as f32, dmin * m2 as f32);
             let (u1, u2) = (1u8 << (2 * j), 2u8 << (2 * j));
             let (lo, hi) = y.split_at_mut(32);
             for l in 0..32 {
@@ -377,28 +400,39 @@ fn q5_k(bytes: &[u8], out: &mut [f32]) {
     });
 }
 
-/// ql: 128 bytes of low nibbles, qh: 64 bytes of 2-bit high parts, scales: 16 signed bytes (one per
-/// 16 values), d: f16. Each half of 128 values uses 64 bytes of ql and 32 of qh: value l, l+32,
-/// l+64, l+96 take the low/low/high/high nibble of ql[l], ql[l+32], ql[l], ql[l+32] and bits 0-1,
-/// 2-3, 4-5, 6-7 of qh[l]; 6-bit values offset by 32; value = (d*scale) * q.
+/// The 256 levels (`q - 32`, in `[-32, 31]`) of a Q6_K block in value order. ql: 128 bytes of low
+/// nibbles, qh: 64 bytes of 2-bit high parts. Each half of 128 values uses 64 bytes of ql and 32 of
+/// qh: value l, l+32, l+64, l+96 take the low/low/high/high nibble of ql[l], ql[l+32], ql[l],
+/// ql[l+32] and bits 0-1, 2-3, 4-5, 6-7 of qh[l]. Value v's scale is `scales[v / 16]`.
+pub(crate) fn q6_k_levels(b: &[u8; 210]) -> [i8; 256] {
+    let mut out = [0i8; 256];
+    for n in 0..2 {
+        let ql = &b[64 * n..64 * n + 64];
+        let qh = &b[128 + 32 * n..128 + 32 * n + 32];
+        let y = &mut out[128 * n..128 * n + 128];
+        for l in 0..32 {
+            y[l] = ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) as i8 - 32;
+            y[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) as i8 - 32;
+            y[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) as i8 - 32;
+            y[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) as i8 - 32;
+        }
+    }
+    out
+}
+
+/// [`q6_k_levels`], then scales: 16 signed bytes (one per 16 values), d: f16; value =
+/// (d*scale) * q.
 fn q6_k(bytes: &[u8], out: &mut [f32]) {
     per_block(bytes, out, |b: &[u8; 210], y: &mut [f32; 256]| {
         let d = half(b[208], b[209]);
-        for n in 0..2 {
-            let ql = &b[64 * n..64 * n + 64];
-            let qh = &b[128 + 32 * n..128 + 32 * n + 32];
-            let sc = &b[192 + 8 * n..192 + 8 * n + 8];
-            let y = &mut y[128 * n..128 * n + 128];
-            for l in 0..32 {
-                let is = l / 16;
-                let q1 = ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) as i32 - 32;
-                let q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) as i32 - 32;
-                let q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) as i32 - 32;
-                let q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) as i32 - 32;
-                y[l] = d * (sc[is] as i8) as f32 * q1 as f32;
-                y[l + 32] = d * (sc[is + 2] as i8) as f32 * q2 as f32;
-                y[l + 64] = d * (sc[is + 4] as i8) as f32 * q3 as f32;
-                y[l + 96] = d * (sc[is + 6] as i8) as f32 * q4 as f32;
+        let levels = q6_k_levels(b);
+        for ((q, y), &sc) in levels
+            .chunks_exact(16)
+            .zip(y.chunks_exact_mut(16))
+            .zip(&b[192..208])
+        {
+            for (y, &q) in y.iter_mut().zip(q) {
+                *y = d * (sc as i8) as f32 * q as f32;
             }
         }
     });

@@ -4,8 +4,9 @@
 //! noted below) and the float steps are `dot`'s, lane for lane, so results equal the scalar path's.
 
 use super::dot::{LANES, for_each_dot, sum_lanes, term};
-use super::format::{GROUP, PackedFormat};
-use super::quantize::{ActRow, Activations};
+use super::format::{GROUP, PackedFormat, Shipped};
+use super::quantize::{ActFormat, ActRow, Activations};
+use super::shipped;
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -20,13 +21,13 @@ impl Avx2 {
     }
 
     /// `Activations::quantize`, auto-vectorized for AVX2 (same integer and float operations).
-    pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
+    pub(super) fn quantize(self, x: &[f32], cols: usize, format: ActFormat) -> Activations {
         #[target_feature(enable = "avx2")]
-        fn quantize(x: &[f32], cols: usize, block: usize) -> Activations {
-            Activations::quantize(x, cols, block)
+        fn quantize(x: &[f32], cols: usize, format: ActFormat) -> Activations {
+            Activations::quantize(x, cols, format)
         }
         // SAFETY: `self` exists, so the CPU has AVX2.
-        unsafe { quantize(x, cols, block) }
+        unsafe { quantize(x, cols, format) }
     }
 
     /// `dot::Kernel::tile` with R runs of 32 values per block.
@@ -43,8 +44,20 @@ impl Avx2 {
             match format {
                 PackedFormat::Int8 { .. } => int8_tile::<R>(format, w, w_scales, x, outs),
                 PackedFormat::Int4 { .. } => int4_tile::<R>(format, w, w_scales, x, outs),
+                PackedFormat::Shipped(_) => unreachable!("dot::Kernel::tile routes shipped blocks"),
             }
         }
+    }
+
+    /// `shipped::k_tile`, auto-vectorized for AVX2.
+    pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+        #[target_feature(enable = "avx2,fma")]
+        fn k_tile(s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+            shipped::k_tile(s, w, x, outs)
+        }
+        // SAFETY: `self` exists, so the CPU has AVX2 (FMA comes with every AVX2 CPU but is
+        // not contracted into: Rust never fuses a separate multiply and add).
+        unsafe { k_tile(s, w, x, outs) }
     }
 }
 

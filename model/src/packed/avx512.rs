@@ -10,8 +10,9 @@
 //! scaled by their block's `w_scale · x_scale` in f32 (the rounding that `dot` documents).
 
 use super::avx2::Avx2;
-use super::format::PackedFormat;
-use super::quantize::{ActRow, Activations};
+use super::format::{PackedFormat, Shipped};
+use super::quantize::{ActFormat, ActRow, Activations};
+use super::shipped;
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -36,8 +37,8 @@ impl Avx512 {
     }
 
     /// `Activations::quantize`: AVX2's (activations are a small part of the work).
-    pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
-        self.0.quantize(x, cols, block)
+    pub(super) fn quantize(self, x: &[f32], cols: usize, format: ActFormat) -> Activations {
+        self.0.quantize(x, cols, format)
     }
 
     /// `dot::Kernel::tile`: `outs[i][r]` = Σ w_r·x_i.
@@ -54,8 +55,19 @@ impl Avx512 {
             match format {
                 PackedFormat::Int8 { block } => tile::<false>(block, w, w_scales, x, outs),
                 PackedFormat::Int4 { block } => tile::<true>(block, w, w_scales, x, outs),
+                PackedFormat::Shipped(_) => unreachable!("dot::Kernel::tile routes shipped blocks"),
             }
         }
+    }
+
+    /// `shipped::k_tile`, auto-vectorized for AVX-512.
+    pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+        #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+        fn k_tile(s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+            shipped::k_tile(s, w, x, outs)
+        }
+        // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI.
+        unsafe { k_tile(s, w, x, outs) }
     }
 }
 

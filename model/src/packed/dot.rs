@@ -11,8 +11,9 @@
 //!   reference by f32 rounding only (a few ulp of Σ |term|), and are equal whenever every
 //!   product and partial sum is exact (power-of-two scales; tested).
 
-use super::format::{GROUP, PackedFormat};
-use super::quantize::{ActRow, Activations};
+use super::format::{GROUP, PackedFormat, Shipped};
+use super::quantize::{ActFormat, ActRow, Activations};
+use super::shipped;
 use half::f16;
 
 #[cfg(target_arch = "x86_64")]
@@ -94,13 +95,13 @@ impl Kernel {
     }
 
     /// Quantizes activation rows `[n, cols]` per block (the same values on every kernel).
-    pub(super) fn quantize(self, x: &[f32], cols: usize, block: usize) -> Activations {
+    pub(super) fn quantize(self, x: &[f32], cols: usize, format: ActFormat) -> Activations {
         match self {
-            Kernel::Scalar => Activations::quantize(x, cols, block),
+            Kernel::Scalar => Activations::quantize(x, cols, format),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2(t) => t.quantize(x, cols, block),
+            Kernel::Avx2(t) => t.quantize(x, cols, format),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512(t) => t.quantize(x, cols, block),
+            Kernel::Avx512(t) => t.quantize(x, cols, format),
         }
     }
 
@@ -114,6 +115,9 @@ impl Kernel {
         x: &[ActRow],
         outs: &mut [&mut [f32]],
     ) {
+        if let PackedFormat::Shipped(s) = format {
+            return shipped::tile(self, s, w, w_scales, x, outs);
+        }
         // Monomorphize per runs of 32 per block so the per-block loops have constant trip counts.
         fn run<const R: usize>(
             kernel: Kernel,
@@ -137,6 +141,19 @@ impl Kernel {
             1 => run::<1>(self, format, w, w_scales, x, outs),
             2 => run::<2>(self, format, w, w_scales, x, outs),
             _ => run::<4>(self, format, w, w_scales, x, outs),
+        }
+    }
+}
+
+impl Kernel {
+    /// [`shipped::k_tile`] compiled with this kernel's target features.
+    pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+        match self {
+            Kernel::Scalar => shipped::k_tile(s, w, x, outs),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2(t) => t.k_tile(s, w, x, outs),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512(t) => t.k_tile(s, w, x, outs),
         }
     }
 }

@@ -9,6 +9,8 @@
 use anyhow::{Result, bail, ensure};
 use half::f16;
 
+use crate::gguf::GgmlType;
+
 /// How a [`super::PackedMatrix`] stores its weights.
 ///
 /// - `Int8`: one two's-complement `i8` per value. [`super::PackedMatrix::quantize`] uses
@@ -18,47 +20,131 @@ use half::f16;
 ///   nibble of byte `j`, value `j + 16` the high nibble (ggml's Q4_0 order), whatever the block.
 ///
 /// `block` ∈ {32, 64, 128} values per scale.
+///
+/// - `Shipped`: a ggml block type kept as the GGUF stores it and multiplied on its own integers,
+///   the way ggml-cpu does (see [`Shipped`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PackedFormat {
     Int8 { block: usize },
     Int4 { block: usize },
+    Shipped(Shipped),
+}
+
+/// The ggml block types a GGUF such as Q4_K_M ships its matrices in, each multiplied against
+/// activations quantized the way ggml quantizes them for that type (its `vec_dot_type`):
+/// - `Q8_0` (f16 scale, 32 i8) and `Q5_0` (f16 scale, 32 five-bit levels − 16) against ggml's
+///   Q8_0 activations: blocks of 32, i8 with an **f16** scale;
+/// - `Q4_K` (256 values: f16 `d` and `dmin`, eight 6-bit scales and mins, 4-bit levels) and
+///   `Q6_K` (256 values: f16 `d`, sixteen i8 scales, 6-bit levels − 32) against ggml's Q8_K:
+///   blocks of 256, i8 with an f32 scale and the sum of every 16 values.
+///
+/// `Q8_0` and `Q5_0` are stored like `Int8 { block: 32 }`, levels and f16 scales apart (Q5_0
+/// widened from 5.5 to 8.5 bits per weight, losslessly, so that it runs on the int8 kernels);
+/// `Q4_K` and `Q6_K` keep the file's block bytes as they are.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Shipped {
+    Q8_0,
+    Q5_0,
+    Q4_K,
+    Q6_K,
+}
+
+impl Shipped {
+    /// The shipped format of a GGUF tensor type, if these kernels run it.
+    pub fn from_ggml(ty: GgmlType) -> Option<Self> {
+        match ty {
+            GgmlType::Q8_0 => Some(Self::Q8_0),
+            GgmlType::Q5_0 => Some(Self::Q5_0),
+            GgmlType::Q4_K => Some(Self::Q4_K),
+            GgmlType::Q6_K => Some(Self::Q6_K),
+            _ => None,
+        }
+    }
+
+    pub fn ggml_type(self) -> GgmlType {
+        match self {
+            Self::Q8_0 => GgmlType::Q8_0,
+            Self::Q5_0 => GgmlType::Q5_0,
+            Self::Q4_K => GgmlType::Q4_K,
+            Self::Q6_K => GgmlType::Q6_K,
+        }
+    }
+
+    /// ggml's name, as in a GGUF's tensor list.
+    pub fn name(self) -> &'static str {
+        self.ggml_type().name()
+    }
+
+    /// Where each block keeps its f16 scales (Q4_K: `d` and `dmin`).
+    pub(super) fn scale_offsets(self) -> &'static [usize] {
+        match self {
+            Self::Q4_K => &[0, 2],
+            Self::Q6_K => &[208],
+            Self::Q8_0 | Self::Q5_0 => &[0],
+        }
+    }
+
+    /// Bytes of one ggml block: scales included, as the file stores it.
+    pub(super) fn block_bytes(self) -> usize {
+        self.ggml_type()
+            .type_size()
+            .expect("ggml defines every shipped type")
+    }
 }
 
 /// Values per nibble run of Int4, and the granularity of the SIMD kernels.
 pub(super) const GROUP: usize = 32;
 pub(super) const MAX_BLOCK: usize = 128;
+/// Values per block of ggml's K-quants (`QK_K`).
+pub(super) const K_BLOCK: usize = 256;
 
 impl PackedFormat {
+    /// Values per block (per scale of `Int8`/`Int4`, per ggml block of `Shipped`).
     pub fn block(self) -> usize {
         match self {
             Self::Int8 { block } | Self::Int4 { block } => block,
+            Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => GROUP,
+            Self::Shipped(Shipped::Q4_K | Shipped::Q6_K) => K_BLOCK,
         }
     }
 
-    /// Largest quantized magnitude.
+    /// Largest quantized magnitude of the formats [`super::PackedMatrix::quantize`] makes.
     pub(super) fn q_max(self) -> i32 {
         match self {
-            Self::Int8 { .. } => 127,
+            Self::Int8 { .. } | Self::Shipped(_) => 127,
             Self::Int4 { .. } => 7,
         }
     }
 
-    /// Bytes of quantized values in one row of `cols` values.
+    /// Bytes of quantized values in one row of `cols` values (with the scales of the shipped
+    /// types that keep their blocks whole).
     pub(super) fn row_bytes(self, cols: usize) -> usize {
         match self {
-            Self::Int8 { .. } => cols,
+            Self::Int8 { .. } | Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => cols,
             Self::Int4 { .. } => cols / 2,
+            Self::Shipped(s) => cols / self.block() * s.block_bytes(),
+        }
+    }
+
+    /// f16 scales held apart from the values in one row of `cols` values.
+    pub(super) fn row_scales(self, cols: usize) -> usize {
+        match self {
+            Self::Int8 { .. }
+            | Self::Int4 { .. }
+            | Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => cols / self.block(),
+            Self::Shipped(Shipped::Q4_K | Shipped::Q6_K) => 0,
         }
     }
 
     /// The 32 levels of one run, stored in `bytes` (`row_bytes(GROUP)` of them).
     pub(super) fn levels(self, bytes: &[u8]) -> [i8; GROUP] {
         match self {
-            Self::Int8 { .. } => std::array::from_fn(|j| bytes[j] as i8),
             Self::Int4 { .. } => std::array::from_fn(|j| {
                 let b = bytes[j % (GROUP / 2)];
                 (if j < GROUP / 2 { b & 0xf } else { b >> 4 }) as i8 - 8
             }),
+            _ => std::array::from_fn(|j| bytes[j] as i8),
         }
     }
 
@@ -66,7 +152,7 @@ impl PackedFormat {
     pub(super) fn check(self, cols: usize) -> Result<()> {
         let block = self.block();
         ensure!(
-            matches!(block, GROUP | 64 | MAX_BLOCK),
+            matches!(self, Self::Shipped(_)) || matches!(block, GROUP | 64 | MAX_BLOCK),
             "{self:?}: block must be 32, 64 or 128"
         );
         ensure!(

@@ -4,9 +4,12 @@
 //! memory bandwidth, so reading 8.5 (Int8) or 4.5 (Int4) bits per weight instead of 32 is the
 //! speed-up; the integer arithmetic keeps up with it.
 //!
+//! A GGUF's own ggml blocks (Q8_0, Q5_0, Q4_K, Q6_K) can also be kept as shipped and multiplied
+//! on their own integers against activations quantized the way ggml does ([`Shipped`]).
+//!
 //! Files: `format` (formats, scales, nibble order), `quantize` (weights and activations),
 //! `dot` (block dot products and the choice of kernel; `avx2` and `avx512` are its x86 SIMD
-//! kernels), `matmul` (threads and tiling).
+//! kernels), `shipped` (ggml's block types), `matmul` (threads and tiling).
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -16,13 +19,14 @@ mod dot;
 mod format;
 mod matmul;
 mod quantize;
+mod shipped;
 #[cfg(test)]
 mod tests;
 
 pub use dot::{KERNEL_ENV, Kernel};
-pub use format::PackedFormat;
+pub use format::{PackedFormat, Shipped};
 
-use anyhow::{Result, ensure};
+use anyhow::{Result, bail, ensure};
 use format::GROUP;
 use half::f16;
 use rayon::prelude::*;
@@ -32,21 +36,26 @@ use std::ops::Range;
 pub enum RowChunk {
     /// Row-major f32 values, quantized with a symmetric per-block scale.
     Values(Vec<f32>),
-    /// GGUF Q8_0 blocks (f16 scale, 32 i8) taken as they are: only into `Int8 { block: 32 }`.
+    /// GGUF Q8_0 blocks (f16 scale, 32 i8) taken as they are: into `Int8 { block: 32 }` or
+    /// `Shipped(Q8_0)`.
     Q8_0(Vec<u8>),
+    /// GGUF blocks of the matrix's own shipped type (Q5_0, Q4_K or Q6_K): Q5_0 levels and scales
+    /// are taken apart, K-quant blocks kept as they are.
+    Blocks(Vec<u8>),
 }
 
 /// A `[rows, cols]` weight matrix (rows = output features, cols = input features) in one of the
 /// [`PackedFormat`]s: quantized values row-major, blocks running along each row, and one f16
-/// scale per block (`[rows, cols / block]`) in a separate array.
+/// scale per block (`[rows, cols / block]`) in a separate array (none for the shipped types that
+/// keep their scales inside their blocks).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PackedMatrix {
     format: PackedFormat,
     rows: usize,
     cols: usize,
-    /// `rows · format.row_bytes(cols)` bytes: i8 values, or Int4 nibble pairs.
+    /// `rows · format.row_bytes(cols)` bytes: i8 values, Int4 nibble pairs, or ggml blocks.
     quants: Vec<u8>,
-    /// `[rows, cols / block]`, all finite.
+    /// `[rows, format.row_scales(cols)]`, all finite.
     scales: Vec<f16>,
 }
 
@@ -90,6 +99,7 @@ impl PackedMatrix {
             match chunk(range.clone())? {
                 RowChunk::Values(values) => m.fill_values(range, &values)?,
                 RowChunk::Q8_0(raw) => m.fill_q8_0(range, &raw)?,
+                RowChunk::Blocks(raw) => m.fill_blocks(range, &raw)?,
             }
         }
         Ok(m)
@@ -97,6 +107,12 @@ impl PackedMatrix {
 
     /// Quantizes `values` (row-major, those rows) into `rows`.
     fn fill_values(&mut self, rows: Range<usize>, values: &[f32]) -> Result<()> {
+        if let PackedFormat::Shipped(s) = self.format {
+            bail!(
+                "{} blocks are taken from a GGUF as they are, not quantized from f32 values",
+                s.name()
+            );
+        }
         let cols = self.cols;
         ensure!(
             rows.len().checked_mul(cols) == Some(values.len()),
@@ -118,8 +134,11 @@ impl PackedMatrix {
     /// Copies Q8_0 blocks of those rows in.
     fn fill_q8_0(&mut self, rows: Range<usize>, raw: &[u8]) -> Result<()> {
         ensure!(
-            self.format == PackedFormat::Int8 { block: GROUP },
-            "Q8_0 blocks can only be taken as Int8 {{ block: 32 }}, not {:?}",
+            matches!(
+                self.format,
+                PackedFormat::Int8 { block: GROUP } | PackedFormat::Shipped(Shipped::Q8_0)
+            ),
+            "Q8_0 blocks can only be taken as Int8 {{ block: 32 }} or Shipped(Q8_0), not {:?}",
             self.format
         );
         let blocks = rows.len() * self.cols / GROUP;
@@ -147,6 +166,53 @@ impl PackedMatrix {
         Ok(())
     }
 
+    /// Takes Q5_0, Q4_K or Q6_K blocks of those rows in, checking that their scales are finite.
+    fn fill_blocks(&mut self, rows: Range<usize>, raw: &[u8]) -> Result<()> {
+        let PackedFormat::Shipped(s @ (Shipped::Q5_0 | Shipped::Q4_K | Shipped::Q6_K)) =
+            self.format
+        else {
+            bail!(
+                "whole ggml blocks are taken only by Shipped(Q5_0 | Q4_K | Q6_K), not {:?}",
+                self.format
+            );
+        };
+        let blocks = rows.len() * self.cols / self.format.block();
+        ensure!(
+            raw.len() == blocks * s.block_bytes(),
+            "{} [{}, {}] needs {} bytes, got {}",
+            s.name(),
+            rows.len(),
+            self.cols,
+            blocks * s.block_bytes(),
+            raw.len()
+        );
+        for b in raw.chunks_exact(s.block_bytes()) {
+            for &i in s.scale_offsets() {
+                let d = f16::from_le_bytes([b[i], b[i + 1]]);
+                // Only a corrupt file has one, and it would turn whole rows of outputs into NaN.
+                ensure!(
+                    d.is_finite(),
+                    "{} block with a non-finite scale {d}",
+                    s.name()
+                );
+            }
+        }
+        let row_bytes = self.format.row_bytes(self.cols);
+        let quants = &mut self.quants[rows.start * row_bytes..rows.end * row_bytes];
+        if s != Shipped::Q5_0 {
+            quants.copy_from_slice(raw);
+            return Ok(());
+        }
+        let first = rows.start * self.cols / GROUP;
+        let blocks = raw.as_chunks::<22>().0.iter();
+        let outs = quants.as_chunks_mut::<GROUP>().0.iter_mut();
+        for ((b, q), scale) in blocks.zip(outs).zip(&mut self.scales[first..]) {
+            *scale = f16::from_le_bytes([b[0], b[1]]);
+            *q = crate::gguf::q5_0_levels(b).map(|l| l as u8);
+        }
+        Ok(())
+    }
+
     /// A zero matrix of the right size, after checking the shape.
     fn empty(rows: usize, cols: usize, format: PackedFormat) -> Result<Self> {
         format.check(cols)?;
@@ -159,7 +225,7 @@ impl PackedMatrix {
             rows,
             cols,
             quants: vec![0; quants],
-            scales: vec![f16::ZERO; rows * (cols / format.block())],
+            scales: vec![f16::ZERO; rows * format.row_scales(cols)],
         })
     }
 
@@ -184,6 +250,12 @@ impl PackedMatrix {
     }
 
     fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        if let PackedFormat::Shipped(s @ (Shipped::Q4_K | Shipped::Q6_K)) = self.format {
+            let values = crate::gguf::dequantize_bytes(s.ggml_type(), self.row(r).0, self.cols)
+                .expect("blocks were sized when packing");
+            out.copy_from_slice(&values);
+            return;
+        }
         let (run_bytes, runs_per_block) =
             (self.format.row_bytes(GROUP), self.format.block() / GROUP);
         let (q, scales) = self.row(r);
@@ -228,7 +300,7 @@ impl PackedMatrix {
         }
         Ok(matmul::matmul(
             self,
-            &kernel.quantize(x, self.cols, self.format.block()),
+            &kernel.quantize(x, self.cols, self.format.activations()),
             n,
             kernel,
         ))
@@ -238,7 +310,7 @@ impl PackedMatrix {
     fn row(&self, r: usize) -> (&[u8], &[f16]) {
         let (row_bytes, blocks) = (
             self.format.row_bytes(self.cols),
-            self.cols / self.format.block(),
+            self.format.row_scales(self.cols),
         );
         (
             &self.quants[r * row_bytes..][..row_bytes],

@@ -1,10 +1,40 @@
 //! Rounding f32 values to blocks of small integers: weights once, at load time (f16 scales, see
 //! `format`), activations on every matmul (i8 with an f32 scale per block, like ggml's Q8_0/Q8_1
-//! but with the scale kept at full precision since it is never stored).
+//! but with the scale kept at full precision since it is never stored; for the shipped ggml
+//! types, exactly as ggml quantizes them, see [`ActFormat`]).
 
-use super::format::{MAX_BLOCK, PackedFormat, block_scale, pack_int4};
+use super::format::{GROUP, K_BLOCK, MAX_BLOCK, PackedFormat, Shipped, block_scale, pack_int4};
 use anyhow::Result;
 use half::f16;
+
+/// How the activations a weight format multiplies are quantized.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ActFormat {
+    /// i8 per block of this many values, scale `amax / 127` in f32, levels `x · (127 / amax)`
+    /// rounded to nearest even (ggml's AVX2 `quantize_row_q8_0` with an unrounded scale).
+    Block(usize),
+    /// ggml's Q8_0: the same levels, the scale rounded to f16 as `block_q8_0` stores it.
+    Q8_0,
+    /// ggml's Q8_K (`quantize_row_q8_K_ref`): blocks of 256, `iscale = -127 / max` where max is
+    /// the first value of largest magnitude, levels `x · iscale` rounded to nearest even, scale
+    /// `1 / iscale`, and the sum of every 16 levels.
+    Q8_K,
+}
+
+/// Values per partial sum of Q8_K (`bsums`).
+pub(super) const K_SUM: usize = 16;
+
+impl PackedFormat {
+    /// How this format's activations are quantized.
+    pub(super) fn activations(self) -> ActFormat {
+        match self {
+            Self::Int8 { block } | Self::Int4 { block } => ActFormat::Block(block),
+            Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => ActFormat::Q8_0,
+            Self::Shipped(Shipped::Q4_K | Shipped::Q6_K) => ActFormat::Q8_K,
+        }
+    }
+}
 
 /// `v` rounded to the nearest integer (ties to even) and clamped to `[-q_max, q_max]`, for
 /// |v| ≤ 2^22: adding 1.5·2^23 leaves no fraction bits, so the FPU rounds and the integer sits in
@@ -38,7 +68,7 @@ fn abs_max(values: &[f32]) -> f32 {
 }
 
 /// Quantizes one weight row (`values.len()` = cols) into `quants` (`format.row_bytes(cols)`) and
-/// `scales` (cols / block).
+/// `scales` (cols / block), in `Int8` or `Int4`.
 pub(super) fn quantize_row(
     format: PackedFormat,
     values: &[f32],
@@ -68,6 +98,7 @@ pub(super) fn quantize_row(
                     *o = pack_int4(l);
                 }
             }
+            PackedFormat::Shipped(_) => unreachable!("PackedMatrix refuses to quantize into them"),
         }
     }
     Ok(())
@@ -77,10 +108,13 @@ pub(super) fn quantize_row(
 pub(super) struct Activations {
     cols: usize,
     block: usize,
+    /// Values per partial sum: the block, or [`K_SUM`] for Q8_K.
+    sum_block: usize,
     q: Vec<i8>,
     /// `[n, cols / block]`: value = q · scale.
     scales: Vec<f32>,
-    /// `[n, cols / block]`: Σ q over the block, for kernels that store weights with an offset.
+    /// `[n, cols / sum_block]`: Σ q over each run of `sum_block` values, for kernels that store
+    /// weights with an offset or a min.
     sums: Vec<i32>,
 }
 
@@ -93,40 +127,79 @@ pub(super) struct ActRow<'a> {
 }
 
 impl Activations {
-    /// `x` is `[n, cols]` with cols a multiple of `block`. A block holding a non-finite value gets a
-    /// NaN or infinite scale, so the outputs it feeds are not finite either (never silently wrong).
+    /// `x` is `[n, cols]` with cols a multiple of the block. A block holding a non-finite value
+    /// gets a NaN or infinite scale, so the outputs it feeds are not finite either (never
+    /// silently wrong).
     #[inline(always)] // into each kernel's wrapper, to vectorize with its target features
-    pub fn quantize(x: &[f32], cols: usize, block: usize) -> Self {
+    pub fn quantize(x: &[f32], cols: usize, format: ActFormat) -> Self {
+        let (block, sum_block) = match format {
+            ActFormat::Block(b) => (b, b),
+            ActFormat::Q8_0 => (GROUP, GROUP),
+            ActFormat::Q8_K => (K_BLOCK, K_SUM),
+        };
         let blocks = x.len() / block;
         let mut out = Activations {
             cols,
             block,
+            sum_block,
             q: vec![0; x.len()],
             scales: Vec::with_capacity(blocks),
-            sums: Vec::with_capacity(blocks),
+            sums: Vec::with_capacity(x.len() / sum_block),
         };
         for (x, q) in x.chunks_exact(block).zip(out.q.chunks_exact_mut(block)) {
-            let amax = abs_max(x);
-            let inv_d = if amax > 0.0 { 127.0 / amax } else { 0.0 };
-            let mut sum = 0i32;
+            let (inv_d, d) = match format {
+                ActFormat::Block(_) | ActFormat::Q8_0 => {
+                    let amax = abs_max(x);
+                    let d = amax / 127.0;
+                    let d = if format == ActFormat::Q8_0 {
+                        f16::from_f32(d).to_f32()
+                    } else {
+                        d
+                    };
+                    (if amax > 0.0 { 127.0 / amax } else { 0.0 }, d)
+                }
+                ActFormat::Q8_K => {
+                    let max = signed_max(x);
+                    if max == 0.0 {
+                        (0.0, 0.0)
+                    } else {
+                        let iscale = -127.0 / max;
+                        (iscale, 1.0 / iscale)
+                    }
+                }
+            };
             for (q, &v) in q.iter_mut().zip(x) {
                 *q = level(v * inv_d, 127);
-                sum += *q as i32;
             }
-            out.scales.push(amax / 127.0);
-            out.sums.push(sum);
+            out.scales.push(d);
+            for s in q.chunks_exact(sum_block) {
+                out.sums.push(s.iter().map(|&q| q as i32).sum());
+            }
         }
         out
     }
 
     pub fn row(&self, i: usize) -> ActRow<'_> {
-        let blocks = self.cols / self.block;
+        let (blocks, sums) = (self.cols / self.block, self.cols / self.sum_block);
         ActRow {
             q: &self.q[i * self.cols..][..self.cols],
             scales: &self.scales[i * blocks..][..blocks],
-            sums: &self.sums[i * blocks..][..blocks],
+            sums: &self.sums[i * sums..][..sums],
         }
     }
+}
+
+/// The first value of largest magnitude (ggml's `max` of Q8_K), or NaN if any value is NaN.
+fn signed_max(values: &[f32]) -> f32 {
+    let amax = abs_max(values);
+    if amax.is_nan() {
+        return f32::NAN;
+    }
+    values
+        .iter()
+        .copied()
+        .find(|v| v.abs() == amax)
+        .unwrap_or(0.0)
 }
 
 #[cfg(test)]
@@ -164,7 +237,7 @@ mod tests {
         let x: Vec<f32> = (0..128)
             .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.013)
             .collect();
-        let a = Activations::quantize(&x, 64, 32);
+        let a = Activations::quantize(&x, 64, ActFormat::Block(32));
         for (b, x) in x.chunks(32).enumerate() {
             let r = a.row(b / 2);
             let (d, q) = (r.scales[b % 2], &r.q[b % 2 * 32..][..32]);
@@ -181,8 +254,8 @@ mod tests {
         let mut x = vec![0.25f32; 64];
         x[3] = f32::NAN;
         x[40] = f32::INFINITY;
-        let a = Activations::quantize(&x, 64, 32);
+        let a = Activations::quantize(&x, 64, ActFormat::Block(32));
         assert!(a.scales[0].is_nan() && a.scales[1].is_infinite());
-        assert!(Activations::quantize(&[0.0; 32], 32, 32).scales[0] == 0.0);
+        assert!(Activations::quantize(&[0.0; 32], 32, ActFormat::Block(32)).scales[0] == 0.0);
     }
 }

@@ -358,3 +358,168 @@ fn bad_input_is_an_error() {
     assert!(m.matmul(&x, usize::MAX).is_err());
     assert_eq!(m.matmul(&[], 0).unwrap(), Vec::<f32>::new());
 }
+
+const SHIPPED: [Shipped; 4] = [Shipped::Q8_0, Shipped::Q5_0, Shipped::Q4_K, Shipped::Q6_K];
+
+/// `rows × cols` values of random `s` blocks: random level bytes, and f16 scales from 1e-4 to 0.3
+/// (an all-zero scale now and then).
+fn shipped_blocks(rng: &mut StdRng, s: Shipped, rows: usize, cols: usize) -> Vec<u8> {
+    let blocks = rows * cols / PackedFormat::Shipped(s).block();
+    let mut raw: Vec<u8> = (0..blocks * s.block_bytes())
+        .map(|_| rng.random())
+        .collect();
+    for b in raw.chunks_exact_mut(s.block_bytes()) {
+        for &i in s.scale_offsets() {
+            let d = [0.0, 1e-4, 0.02, 0.3][rng.random_range(0..4)];
+            b[i..i + 2].copy_from_slice(&half::f16::from_f32(d).to_le_bytes());
+        }
+    }
+    raw
+}
+
+fn shipped_matrix(raw: &[u8], s: Shipped, rows: usize, cols: usize) -> PackedMatrix {
+    PackedMatrix::from_row_chunks(rows, cols, PackedFormat::Shipped(s), rows, |_| {
+        Ok(match s {
+            Shipped::Q8_0 => RowChunk::Q8_0(raw.to_vec()),
+            _ => RowChunk::Blocks(raw.to_vec()),
+        })
+    })
+    .unwrap()
+}
+
+/// The shipped types dequantize with ggml's own decoders, and multiply within the rounding of
+/// their activations: Q8_0 per 32 with an f16 scale (half a step, plus 127 · the f16 rounding of
+/// the step), Q8_K per 256.
+#[test]
+fn shipped_blocks_match_f64_of_ggml_dequantized_values() {
+    let mut rng = StdRng::seed_from_u64(7);
+    for kernel in kernels("shipped_blocks") {
+        for s in SHIPPED {
+            let act_block = match s {
+                Shipped::Q8_0 | Shipped::Q5_0 => 32,
+                _ => 256,
+            };
+            for (rows, cols, n) in [(37, 1024, 1), (70, 2048, 6), (3, 256, 2)] {
+                let raw = shipped_blocks(&mut rng, s, rows, cols);
+                let m = shipped_matrix(&raw, s, rows, cols);
+                let ggml = crate::gguf::dequantize_bytes(s.ggml_type(), &raw, rows * cols).unwrap();
+                assert_eq!(m.dequantize(), ggml, "{s:?}");
+                // Q5_0 is widened to Int8's 34 bytes per 32 values; the others keep their size.
+                let widened = if s == Shipped::Q5_0 {
+                    34
+                } else {
+                    s.block_bytes()
+                };
+                assert_eq!(m.bytes(), raw.len() / s.block_bytes() * widened, "{s:?}");
+                let x = activations(&mut rng, n * cols);
+                let got = m.matmul_with(&x, n, kernel).unwrap();
+                let (want, tol) = reference(&ggml, &x, n, rows, cols, act_block);
+                for (k, ((&g, &w), &t)) in got.iter().zip(&want).zip(&tol).enumerate() {
+                    let t = t * 1.13 + 1e-6;
+                    assert!(
+                        (g as f64 - w).abs() <= t,
+                        "{kernel:?} {s:?} [{n}, {cols}]x[{rows}]ᵀ at {k}: {g} vs {w} ± {t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The K-quant loop is the same source on every kernel, and Q8_0/Q5_0 run on Int8's kernels:
+/// K-quants give the same bits everywhere, and every kernel gives a row alone what it gives in a
+/// batch.
+#[test]
+fn shipped_blocks_are_batch_invariant_and_k_quants_equal_on_every_kernel() {
+    let mut rng = StdRng::seed_from_u64(8);
+    let (rows, cols, n) = (41, 1024, 5);
+    let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    for s in SHIPPED {
+        let m = shipped_matrix(&shipped_blocks(&mut rng, s, rows, cols), s, rows, cols);
+        let x = activations(&mut rng, n * cols);
+        let scalar = m.matmul_with(&x, n, Kernel::Scalar).unwrap();
+        for kernel in kernels("shipped_invariance") {
+            let batch = m.matmul_with(&x, n, kernel).unwrap();
+            if matches!(s, Shipped::Q4_K | Shipped::Q6_K) {
+                assert_eq!(bits(&batch), bits(&scalar), "{kernel:?} {s:?}");
+            }
+            for (i, (x, batch)) in x.chunks(cols).zip(batch.chunks(rows)).enumerate() {
+                let alone = m.matmul_with(x, 1, kernel).unwrap();
+                assert_eq!(bits(&alone), bits(batch), "{kernel:?} {s:?} row {i}");
+            }
+        }
+    }
+}
+
+/// ggml's Q8_K: the first value of largest magnitude becomes -127 (its sign in the scale), the
+/// scale is `1 / (-127 / max)`, and `bsums` are the sums of every 16 levels.
+#[test]
+fn q8_k_activations_follow_ggml() {
+    use super::quantize::{ActFormat, Activations, K_SUM};
+    let mut x: Vec<f32> = (0..512)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.01)
+        .collect();
+    x[3] = 0.75;
+    x[300] = -2.0;
+    x[301] = 2.0;
+    let a = Activations::quantize(&x, 512, ActFormat::Q8_K);
+    let r = a.row(0);
+    assert_eq!((r.q[3], r.q[300], r.q[301]), (-127, -127, 127));
+    assert_eq!(
+        r.scales,
+        [1.0 / (-127.0 / 0.75f32), 1.0 / (-127.0 / -2.0f32)]
+    );
+    assert_eq!(r.sums.len(), 512 / K_SUM);
+    for (s, q) in r.sums.iter().zip(r.q.chunks(K_SUM)) {
+        assert_eq!(*s, q.iter().map(|&q| q as i32).sum::<i32>());
+    }
+    for (i, (&q, &v)) in r.q.iter().zip(&x).enumerate() {
+        let d = r.scales[i / 256];
+        assert!(
+            (q as f32 * d - v).abs() <= d.abs() * 0.5001,
+            "{v} vs {q}·{d}"
+        );
+    }
+    let zero = Activations::quantize(&[0.0; 256], 256, ActFormat::Q8_K);
+    assert_eq!(
+        (zero.row(0).scales[0], zero.row(0).sums),
+        (0.0, &[0; 16][..])
+    );
+    // ggml's Q8_0 stores its scale in f16.
+    let q8_0 = Activations::quantize(&x[..32], 32, ActFormat::Q8_0);
+    let amax = x[..32].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert_eq!(
+        q8_0.row(0).scales[0],
+        half::f16::from_f32(amax / 127.0).to_f32()
+    );
+}
+
+#[test]
+fn bad_shipped_blocks_are_errors() {
+    let mut rng = StdRng::seed_from_u64(9);
+    for s in [Shipped::Q5_0, Shipped::Q4_K, Shipped::Q6_K] {
+        let format = PackedFormat::Shipped(s);
+        let mut raw = shipped_blocks(&mut rng, s, 1, 256);
+        let short = raw[1..].to_vec();
+        let err = PackedMatrix::from_row_chunks(1, 256, format, 1, |_| {
+            Ok(RowChunk::Blocks(short.clone()))
+        });
+        assert!(err.unwrap_err().to_string().contains("needs"), "{s:?}");
+        let at = *s.scale_offsets().last().unwrap();
+        raw[at..at + 2].copy_from_slice(&half::f16::NAN.to_le_bytes());
+        let err =
+            PackedMatrix::from_row_chunks(1, 256, format, 1, |_| Ok(RowChunk::Blocks(raw.clone())));
+        assert!(err.unwrap_err().to_string().contains("non-finite"), "{s:?}");
+        assert!(PackedMatrix::quantize(&[0.1; 256], 1, 256, format).is_err());
+        assert!(
+            PackedMatrix::from_row_chunks(1, 96, format, 1, |_| Ok(RowChunk::Blocks(vec![])))
+                .is_err()
+        );
+    }
+    let int8 = PackedFormat::Int8 { block: 32 };
+    let err = PackedMatrix::from_row_chunks(1, 32, int8, 1, |_| Ok(RowChunk::Blocks(vec![0; 22])));
+    assert!(
+        err.unwrap_err().to_string().contains("whole ggml blocks"),
+        "refused"
+    );
+}

@@ -1,5 +1,5 @@
 //! llama.cpp GGUF files as a [`WeightSource`]: llama.cpp names, dequantized to f32, or packed
-//! straight from their blocks.
+//! straight from their blocks (re-quantized, or kept as shipped).
 
 use anyhow::{Context, ensure};
 use std::path::Path;
@@ -7,7 +7,8 @@ use std::path::Path;
 use super::WeightSource;
 use crate::config::Gemma3Config;
 use crate::gguf::{GgmlType, GgufFile, TensorInfo, dequantize_bytes};
-use crate::packed::{PackedFormat, PackedMatrix, RowChunk};
+use crate::packed::{PackedFormat, PackedMatrix, RowChunk, Shipped};
+use crate::weights::Packing;
 
 /// f32 bytes dequantized at a time when packing: small beside the 671 MB f32 embedding table.
 const PACK_CHUNK_BYTES: usize = 8 << 20;
@@ -69,9 +70,30 @@ impl GgufSource {
         Ok((info, is_norm))
     }
 
+    /// The format `packing` gives tensor `hf_name`: the file's own type when as shipped (an
+    /// error naming the tensor if these kernels do not run that type).
+    pub fn format(&self, hf_name: &str, packing: Packing) -> anyhow::Result<PackedFormat> {
+        match packing {
+            Packing::Uniform(format) => Ok(format),
+            Packing::AsShipped => {
+                let (info, _) = self.info(hf_name)?;
+                let shipped = Shipped::from_ggml(info.ggml_type).with_context(|| {
+                    format!(
+                        "{}: tensor {} is {}; as shipped (--packed gguf) runs Q8_0, Q5_0, Q4_K and Q6_K blocks (--packed int8 re-quantizes any type)",
+                        self.path().display(),
+                        info.name,
+                        info.ggml_type
+                    )
+                })?;
+                Ok(PackedFormat::Shipped(shipped))
+            }
+        }
+    }
+
     /// The `[rows, cols]` matrix `hf_name` packed in `format` without a float copy of it: Q8_0
-    /// blocks become `Int8 { block: 32 }` byte for byte (same values, same scales), every other
-    /// type is dequantized and re-quantized a few MiB of rows at a time.
+    /// blocks become `Int8 { block: 32 }` (or `Shipped(Q8_0)`) byte for byte (same values, same
+    /// scales), a shipped format keeps the file's blocks, and every other case is dequantized
+    /// and re-quantized a few MiB of rows at a time.
     pub fn pack(
         &self,
         hf_name: &str,
@@ -87,12 +109,29 @@ impl GgufSource {
             info.shape(),
             [rows, cols]
         );
-        let as_is = info.ggml_type == GgmlType::Q8_0 && format == PackedFormat::Int8 { block: 32 };
+        let q8_0 = info.ggml_type == GgmlType::Q8_0
+            && matches!(
+                format,
+                PackedFormat::Int8 { block: 32 } | PackedFormat::Shipped(Shipped::Q8_0)
+            );
+        if let PackedFormat::Shipped(s) = format {
+            ensure!(
+                s.ggml_type() == info.ggml_type,
+                "{}: tensor {} is {}, not {}",
+                self.path().display(),
+                info.name,
+                info.ggml_type,
+                s.name()
+            );
+        }
         let chunk_rows = (PACK_CHUNK_BYTES / (cols * 4)).max(1);
         PackedMatrix::from_row_chunks(rows, cols, format, chunk_rows, |range| {
             let raw = self.file.read_rows(info, range.clone())?;
-            if as_is {
+            if q8_0 {
                 return Ok(RowChunk::Q8_0(raw));
+            }
+            if matches!(format, PackedFormat::Shipped(_)) {
+                return Ok(RowChunk::Blocks(raw));
             }
             let values = dequantize_bytes(info.ggml_type, &raw, range.len() * cols)
                 .with_context(|| format!("{}: tensor {}", self.path().display(), info.name))?;

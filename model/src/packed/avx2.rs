@@ -4,9 +4,9 @@
 //! noted below) and the float steps are `dot`'s, lane for lane, so results equal the scalar path's.
 
 use super::dot::{LANES, for_each_dot, sum_lanes, term};
-use super::format::{GROUP, PackedFormat, Shipped};
+use super::format::{GROUP, K_BLOCK, PackedFormat, Shipped};
 use super::quantize::{ActFormat, ActRow, Activations};
-use super::shipped;
+use super::shipped::{self, BlockDot, KScales, RUNS};
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -49,15 +49,138 @@ impl Avx2 {
         }
     }
 
-    /// `shipped::k_tile`, auto-vectorized for AVX2.
+    /// `shipped::k_tile` with the block sums on AVX2 integers ([`k_dots`]).
     pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
-        #[target_feature(enable = "avx2,fma")]
-        fn k_tile(s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
-            shipped::k_tile(s, w, x, outs)
+        #[target_feature(enable = "avx2")]
+        fn k_tile(t: Avx2, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+            shipped::k_tile(s, w, x, outs, t)
         }
-        // SAFETY: `self` exists, so the CPU has AVX2 (FMA comes with every AVX2 CPU but is
-        // not contracted into: Rust never fuses a separate multiply and add).
-        unsafe { k_tile(s, w, x, outs) }
+        // SAFETY: `self` exists, so the CPU has AVX2.
+        unsafe { k_tile(self, s, w, x, outs) }
+    }
+}
+
+impl BlockDot for Avx2 {
+    #[inline(always)]
+    fn dots<const N: usize>(
+        self,
+        shipped: Shipped,
+        block: &[u8],
+        k: &KScales,
+        q: [&[i8; K_BLOCK]; N],
+        sums: [&[i32; RUNS]; N],
+    ) -> [(i32, i32); N] {
+        // SAFETY: `self` exists, so the CPU has AVX2.
+        unsafe { k_dots(shipped, block, k, q, sums) }
+    }
+}
+
+/// The exact totals of one K-quant block against N activation blocks, after ggml's AVX2
+/// `vec_dot_q{4,6}_K_q8_K`: the levels are unpacked in registers, 32 at a time (Q4_K: a nibble
+/// of its qs bytes; Q6_K: a nibble of ql with two bits of qh, as `q + 32`), and each 32 meets
+/// all N rows before the next is unpacked; the offsets and mins meet the run sums eight lanes at
+/// a time.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn k_dots<const N: usize>(
+    shipped: Shipped,
+    b: &[u8],
+    k: &KScales,
+    q: [&[i8; K_BLOCK]; N],
+    sums: [&[i32; RUNS]; N],
+) -> [(i32, i32); N] {
+    let scales = &k.scales;
+    let mut acc = [_mm256_setzero_si256(); N];
+    let q = q.map(|q| q.as_chunks::<GROUP>().0);
+    let m4 = _mm256_set1_epi8(0x0f);
+    if shipped == Shipped::Q4_K {
+        // 32 bytes of qs per 64 values: the low nibbles are values 0..32, the high ones 32..64.
+        for (j, qs) in b[16..144].as_chunks::<32>().0.iter().enumerate() {
+            let qs = load_256(qs);
+            k_step(&mut acc, &q, scales, 2 * j, _mm256_and_si256(qs, m4));
+            let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(qs), m4);
+            k_step(&mut acc, &q, scales, 2 * j + 1, hi);
+        }
+    } else {
+        // Per 128 values, 64 bytes of ql and 32 of qh: values l, l+32, l+64, l+96 take the
+        // low/low/high/high nibble of ql[l], ql[l+32], ql[l], ql[l+32] and bits 0-1, 2-3, 4-5,
+        // 6-7 of qh[l] as their bits 4-5.
+        let (ql, qh) = (
+            b[..128].as_chunks::<32>().0,
+            b[128..192].as_chunks::<32>().0,
+        );
+        let m2 = _mm256_set1_epi8(0x30);
+        for (n, qh) in qh.iter().enumerate() {
+            let (l0, l1, h) = (load_256(&ql[2 * n]), load_256(&ql[2 * n + 1]), load_256(qh));
+            let bits = [
+                _mm256_and_si256(_mm256_slli_epi16::<4>(h), m2),
+                _mm256_and_si256(_mm256_slli_epi16::<2>(h), m2),
+                _mm256_and_si256(h, m2),
+                _mm256_and_si256(_mm256_srli_epi16::<2>(h), m2),
+            ];
+            let levels = [
+                _mm256_and_si256(l0, m4),
+                _mm256_and_si256(l1, m4),
+                _mm256_and_si256(_mm256_srli_epi16::<4>(l0), m4),
+                _mm256_and_si256(_mm256_srli_epi16::<4>(l1), m4),
+            ];
+            for (k, (l, h)) in levels.into_iter().zip(bits).enumerate() {
+                k_step(&mut acc, &q, scales, 4 * n + k, _mm256_or_si256(l, h));
+            }
+        }
+    }
+    let halves = k.scales.as_chunks::<8>().0;
+    let wide = [
+        _mm256_cvtepi16_epi32(load_128(&halves[0])),
+        _mm256_cvtepi16_epi32(load_128(&halves[1])),
+    ];
+    let mins = _mm256_cvtepi16_epi32(load_128(&k.mins));
+    let mut totals = [(0, 0); N];
+    for ((out, acc), sums) in totals.iter_mut().zip(acc).zip(sums) {
+        let sums = sums.as_chunks::<8>().0;
+        let sums = [load_256(&sums[0]), load_256(&sums[1])];
+        let (mut acc, mut min) = (acc, _mm256_setzero_si256());
+        if shipped == Shipped::Q6_K {
+            // Σ scale_g · 32 · bsum_g: the levels' + 32 taken back out.
+            let s = _mm256_add_epi32(
+                _mm256_mullo_epi32(wide[0], sums[0]),
+                _mm256_mullo_epi32(wide[1], sums[1]),
+            );
+            acc = _mm256_sub_epi32(acc, _mm256_slli_epi32::<5>(s));
+        } else {
+            // bsum pairs (one per 32 values, hadd scatters them over the halves) times the mins.
+            let pairs = _mm256_permute4x64_epi64::<0xd8>(_mm256_hadd_epi32(sums[0], sums[1]));
+            min = _mm256_mullo_epi32(mins, pairs);
+        }
+        // Lanes [a0+a1, a2+a3, m0+m1, m2+m3 | a4+a5, a6+a7, m4+m5, m6+m7], then both totals.
+        let v = _mm256_hadd_epi32(acc, min);
+        let v = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        let v = _mm_hadd_epi32(v, v);
+        *out = (_mm_cvtsi128_si32(v), _mm_extract_epi32::<1>(v));
+    }
+    totals
+}
+
+/// Adds chunk `c`'s 32 unsigned levels `w` times each row's activations, scaled by runs 2c and
+/// 2c + 1, into `acc`: maddubs adds neighbours into i16 (at most 2·63·128 < 2^15 for Q6_K's
+/// `q + 32`, so never saturating), and madd by the scales adds those pairs into i32. maddubs
+/// puts bytes 0..16 (run 2c) in the low 128 bits and 16..32 (run 2c + 1) above.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn k_step<const N: usize>(
+    acc: &mut [__m256i; N],
+    q: &[&[[i8; GROUP]]; N],
+    scales: &[i16; RUNS],
+    c: usize,
+    w: __m256i,
+) {
+    let s = _mm256_set_m128i(
+        _mm_set1_epi16(scales[2 * c + 1]),
+        _mm_set1_epi16(scales[2 * c]),
+    );
+    for (acc, q) in acc.iter_mut().zip(q) {
+        let pairs = _mm256_maddubs_epi16(w, load_256(&q[c]));
+        *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(pairs, s));
     }
 }
 

@@ -12,7 +12,6 @@
 use super::avx2::Avx2;
 use super::format::{PackedFormat, Shipped};
 use super::quantize::{ActFormat, ActRow, Activations};
-use super::shipped;
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -60,14 +59,9 @@ impl Avx512 {
         }
     }
 
-    /// `shipped::k_tile`, auto-vectorized for AVX-512.
+    /// `shipped::k_tile` on the AVX2 block sums (exact integers, so the same bits).
     pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
-        #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-        fn k_tile(s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
-            shipped::k_tile(s, w, x, outs)
-        }
-        // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI.
-        unsafe { k_tile(s, w, x, outs) }
+        self.0.k_tile(s, w, x, outs)
     }
 }
 

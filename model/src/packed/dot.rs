@@ -146,10 +146,10 @@ impl Kernel {
 }
 
 impl Kernel {
-    /// [`shipped::k_tile`] compiled with this kernel's target features.
+    /// [`shipped::k_tile`] on this kernel's integer block sums.
     pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
         match self {
-            Kernel::Scalar => shipped::k_tile(s, w, x, outs),
+            Kernel::Scalar => shipped::k_tile(s, w, x, outs, shipped::Scalar),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2(t) => t.k_tile(s, w, x, outs),
             #[cfg(target_arch = "x86_64")]

@@ -32,20 +32,26 @@ pub enum PackedFormat {
 
 /// The ggml block types a GGUF such as Q4_K_M ships its matrices in, each multiplied against
 /// activations quantized the way ggml quantizes them for that type (its `vec_dot_type`):
-/// - `Q8_0` (f16 scale, 32 i8) and `Q5_0` (f16 scale, 32 five-bit levels − 16) against ggml's
-///   Q8_0 activations: blocks of 32, i8 with an **f16** scale;
+/// - `Q8_0` (f16 scale, 32 i8), `Q5_0` (f16 scale, 32 five-bit levels − 16) and `Q4_0` (f16
+///   scale, 32 nibbles − 8) against ggml's Q8_0 activations: blocks of 32, i8 with an **f16**
+///   scale;
 /// - `Q4_K` (256 values: f16 `d` and `dmin`, eight 6-bit scales and mins, 4-bit levels) and
 ///   `Q6_K` (256 values: f16 `d`, sixteen i8 scales, 6-bit levels − 32) against ggml's Q8_K:
 ///   blocks of 256, i8 with an f32 scale and the sum of every 16 values.
 ///
 /// `Q8_0` and `Q5_0` are stored like `Int8 { block: 32 }`, levels and f16 scales apart (Q5_0
-/// widened from 5.5 to 8.5 bits per weight, losslessly, so that it runs on the int8 kernels);
-/// `Q4_K` and `Q6_K` keep the file's block bytes as they are.
+/// widened from 5.5 to 8.5 bits per weight, losslessly, so that it runs on the int8 kernels),
+/// `Q4_0` like `Int4 { block: 32 }` (the same nibble order); `Q4_K` and `Q6_K` keep the file's
+/// block bytes as they are.
+///
+/// `Q8_0` and `Q4_0` can also be made from f32 values, by ggml's reference quantizers (what
+/// `llama-quantize` runs for them); the others only come from a file.
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Shipped {
     Q8_0,
     Q5_0,
+    Q4_0,
     Q4_K,
     Q6_K,
 }
@@ -56,6 +62,7 @@ impl Shipped {
         match ty {
             GgmlType::Q8_0 => Some(Self::Q8_0),
             GgmlType::Q5_0 => Some(Self::Q5_0),
+            GgmlType::Q4_0 => Some(Self::Q4_0),
             GgmlType::Q4_K => Some(Self::Q4_K),
             GgmlType::Q6_K => Some(Self::Q6_K),
             _ => None,
@@ -66,6 +73,7 @@ impl Shipped {
         match self {
             Self::Q8_0 => GgmlType::Q8_0,
             Self::Q5_0 => GgmlType::Q5_0,
+            Self::Q4_0 => GgmlType::Q4_0,
             Self::Q4_K => GgmlType::Q4_K,
             Self::Q6_K => GgmlType::Q6_K,
         }
@@ -81,8 +89,13 @@ impl Shipped {
         match self {
             Self::Q4_K => &[0, 2],
             Self::Q6_K => &[208],
-            Self::Q8_0 | Self::Q5_0 => &[0],
+            Self::Q8_0 | Self::Q5_0 | Self::Q4_0 => &[0],
         }
+    }
+
+    /// Whether f32 values can be quantized into this type (by ggml's reference rule).
+    pub fn quantizable(self) -> bool {
+        matches!(self, Self::Q8_0 | Self::Q4_0)
     }
 
     /// Bytes of one ggml block: scales included, as the file stores it.
@@ -104,7 +117,7 @@ impl PackedFormat {
     pub fn block(self) -> usize {
         match self {
             Self::Int8 { block } | Self::Int4 { block } => block,
-            Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => GROUP,
+            Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0 | Shipped::Q4_0) => GROUP,
             Self::Shipped(Shipped::Q4_K | Shipped::Q6_K) => K_BLOCK,
         }
     }
@@ -112,6 +125,7 @@ impl PackedFormat {
     /// Largest quantized magnitude of the formats [`super::PackedMatrix::quantize`] makes.
     pub(super) fn q_max(self) -> i32 {
         match self {
+            Self::Shipped(Shipped::Q4_0) => 8,
             Self::Int8 { .. } | Self::Shipped(_) => 127,
             Self::Int4 { .. } => 7,
         }
@@ -122,7 +136,7 @@ impl PackedFormat {
     pub(super) fn row_bytes(self, cols: usize) -> usize {
         match self {
             Self::Int8 { .. } | Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => cols,
-            Self::Int4 { .. } => cols / 2,
+            Self::Int4 { .. } | Self::Shipped(Shipped::Q4_0) => cols / 2,
             Self::Shipped(s) => cols / self.block() * s.block_bytes(),
         }
     }
@@ -132,7 +146,7 @@ impl PackedFormat {
         match self {
             Self::Int8 { .. }
             | Self::Int4 { .. }
-            | Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => cols / self.block(),
+            | Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0 | Shipped::Q4_0) => cols / self.block(),
             Self::Shipped(Shipped::Q4_K | Shipped::Q6_K) => 0,
         }
     }
@@ -140,7 +154,7 @@ impl PackedFormat {
     /// The 32 levels of one run, stored in `bytes` (`row_bytes(GROUP)` of them).
     pub(super) fn levels(self, bytes: &[u8]) -> [i8; GROUP] {
         match self {
-            Self::Int4 { .. } => std::array::from_fn(|j| {
+            Self::Int4 { .. } | Self::Shipped(Shipped::Q4_0) => std::array::from_fn(|j| {
                 let b = bytes[j % (GROUP / 2)];
                 (if j < GROUP / 2 { b & 0xf } else { b >> 4 }) as i8 - 8
             }),

@@ -4,8 +4,10 @@
 //! memory bandwidth, so reading 8.5 (Int8) or 4.5 (Int4) bits per weight instead of 32 is the
 //! speed-up; the integer arithmetic keeps up with it.
 //!
-//! A GGUF's own ggml blocks (Q8_0, Q5_0, Q4_K, Q6_K) can also be kept as shipped and multiplied
-//! on their own integers against activations quantized the way ggml does ([`Shipped`]).
+//! A GGUF's own ggml blocks (Q8_0, Q5_0, Q4_0, Q4_K, Q6_K) can also be kept as shipped and
+//! multiplied on their own integers against activations quantized the way ggml does
+//! ([`Shipped`]); Q8_0 and Q4_0 can be made from f32 values by ggml's own rules, as
+//! `llama-quantize` makes them.
 //!
 //! Files: `format` (formats, scales, nibble order), `quantize` (weights and activations),
 //! `dot` (block dot products and the choice of kernel; `avx2` and `avx512` are its x86 SIMD
@@ -107,7 +109,9 @@ impl PackedMatrix {
 
     /// Quantizes `values` (row-major, those rows) into `rows`.
     fn fill_values(&mut self, rows: Range<usize>, values: &[f32]) -> Result<()> {
-        if let PackedFormat::Shipped(s) = self.format {
+        if let PackedFormat::Shipped(s) = self.format
+            && !s.quantizable()
+        {
             bail!(
                 "{} blocks are taken from a GGUF as they are, not quantized from f32 values",
                 s.name()
@@ -166,13 +170,15 @@ impl PackedMatrix {
         Ok(())
     }
 
-    /// Takes Q5_0, Q4_K or Q6_K blocks of those rows in, checking that their scales are finite.
+    /// Takes Q5_0, Q4_0, Q4_K or Q6_K blocks of those rows in, checking that their scales are
+    /// finite.
     fn fill_blocks(&mut self, rows: Range<usize>, raw: &[u8]) -> Result<()> {
-        let PackedFormat::Shipped(s @ (Shipped::Q5_0 | Shipped::Q4_K | Shipped::Q6_K)) =
-            self.format
+        let PackedFormat::Shipped(
+            s @ (Shipped::Q5_0 | Shipped::Q4_0 | Shipped::Q4_K | Shipped::Q6_K),
+        ) = self.format
         else {
             bail!(
-                "whole ggml blocks are taken only by Shipped(Q5_0 | Q4_K | Q6_K), not {:?}",
+                "whole ggml blocks are taken only by Shipped(Q5_0 | Q4_0 | Q4_K | Q6_K), not {:?}",
                 self.format
             );
         };
@@ -199,16 +205,27 @@ impl PackedMatrix {
         }
         let row_bytes = self.format.row_bytes(self.cols);
         let quants = &mut self.quants[rows.start * row_bytes..rows.end * row_bytes];
-        if s != Shipped::Q5_0 {
-            quants.copy_from_slice(raw);
-            return Ok(());
-        }
         let first = rows.start * self.cols / GROUP;
-        let blocks = raw.as_chunks::<22>().0.iter();
-        let outs = quants.as_chunks_mut::<GROUP>().0.iter_mut();
-        for ((b, q), scale) in blocks.zip(outs).zip(&mut self.scales[first..]) {
-            *scale = f16::from_le_bytes([b[0], b[1]]);
-            *q = crate::gguf::q5_0_levels(b).map(|l| l as u8);
+        let scales = &mut self.scales[first..];
+        match s {
+            Shipped::Q5_0 => {
+                let blocks = raw.as_chunks::<22>().0.iter();
+                let outs = quants.as_chunks_mut::<GROUP>().0.iter_mut();
+                for ((b, q), scale) in blocks.zip(outs).zip(scales) {
+                    *scale = f16::from_le_bytes([b[0], b[1]]);
+                    *q = crate::gguf::q5_0_levels(b).map(|l| l as u8);
+                }
+            }
+            // Int4's nibble order is Q4_0's: the 16 bytes after the scale are taken as they are.
+            Shipped::Q4_0 => {
+                let blocks = raw.as_chunks::<18>().0.iter();
+                let outs = quants.as_chunks_mut::<{ GROUP / 2 }>().0.iter_mut();
+                for ((b, q), scale) in blocks.zip(outs).zip(scales) {
+                    *scale = f16::from_le_bytes([b[0], b[1]]);
+                    q.copy_from_slice(&b[2..]);
+                }
+            }
+            _ => quants.copy_from_slice(raw),
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! types, exactly as ggml quantizes them, see [`ActFormat`]).
 
 use super::format::{GROUP, K_BLOCK, MAX_BLOCK, PackedFormat, Shipped, block_scale, pack_int4};
-use anyhow::Result;
+use anyhow::{Result, bail, ensure};
 use half::f16;
 
 /// How the activations a weight format multiplies are quantized.
@@ -30,7 +30,7 @@ impl PackedFormat {
     pub(super) fn activations(self) -> ActFormat {
         match self {
             Self::Int8 { block } | Self::Int4 { block } => ActFormat::Block(block),
-            Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0) => ActFormat::Q8_0,
+            Self::Shipped(Shipped::Q8_0 | Shipped::Q5_0 | Shipped::Q4_0) => ActFormat::Q8_0,
             Self::Shipped(Shipped::Q4_K | Shipped::Q6_K) => ActFormat::Q8_K,
         }
     }
@@ -68,7 +68,8 @@ fn abs_max(values: &[f32]) -> f32 {
 }
 
 /// Quantizes one weight row (`values.len()` = cols) into `quants` (`format.row_bytes(cols)`) and
-/// `scales` (cols / block), in `Int8` or `Int4`.
+/// `scales` (cols / block): `Int8` and `Int4` with a symmetric scale that never clips, and the
+/// quantizable [`Shipped`] types by ggml's own rule ([`ggml_block`]).
 pub(super) fn quantize_row(
     format: PackedFormat,
     values: &[f32],
@@ -82,18 +83,24 @@ pub(super) fn quantize_row(
         .zip(quants.chunks_exact_mut(format.row_bytes(block)))
         .zip(scales)
     {
-        *s = block_scale(abs_max(x), q_max)?;
-        let d = s.to_f32();
-        // Division, not multiplication by 1/d, so `x / d` is correctly rounded and the d/2 bound
-        // is exact; this runs once per weight.
-        for (l, &v) in levels.iter_mut().zip(x) {
-            *l = if d == 0.0 { 0 } else { level(v / d, q_max) };
+        if let PackedFormat::Shipped(shipped) = format {
+            let (d, l) = ggml_block(shipped, x.try_into()?)?;
+            *s = d;
+            levels[..GROUP].copy_from_slice(&l);
+        } else {
+            *s = block_scale(abs_max(x), q_max)?;
+            let d = s.to_f32();
+            // Division, not multiplication by 1/d, so `x / d` is correctly rounded and the d/2
+            // bound is exact; this runs once per weight.
+            for (l, &v) in levels.iter_mut().zip(x) {
+                *l = if d == 0.0 { 0 } else { level(v / d, q_max) };
+            }
         }
         match format {
-            PackedFormat::Int8 { .. } => {
+            PackedFormat::Int8 { .. } | PackedFormat::Shipped(Shipped::Q8_0) => {
                 out.iter_mut().zip(&levels).for_each(|(o, &l)| *o = l as u8)
             }
-            PackedFormat::Int4 { .. } => {
+            PackedFormat::Int4 { .. } | PackedFormat::Shipped(Shipped::Q4_0) => {
                 for (o, l) in out.as_chunks_mut().0.iter_mut().zip(levels.as_chunks().0) {
                     *o = pack_int4(l);
                 }
@@ -102,6 +109,42 @@ pub(super) fn quantize_row(
         }
     }
     Ok(())
+}
+
+/// One block of 32 values as ggml's reference quantizers make it (`quantize_row_q8_0_ref` and
+/// `quantize_row_q4_0_ref`, which `llama-quantize` runs for these types without an importance
+/// matrix): the f16 scale as stored, and the levels.
+/// - Q8_0: `d = amax / 127`, levels `roundf(x / d)` (ties away from zero, by `1 / d`);
+/// - Q4_0: `d = max / -8`, where max is the first value of largest magnitude with its sign
+///   (it becomes -8, so all 16 levels are used), levels `min(15, trunc(x · (1 / d) + 8.5)) - 8`,
+///   the product rounded to f32 before the add, as `llama-quantize` computes it (gguf-py's numpy
+///   port fuses the two, which differs on ties: a fifth of the blocks of a requantized Q5_0
+///   matrix hold one).
+fn ggml_block(shipped: Shipped, x: &[f32; GROUP]) -> Result<(f16, [i8; GROUP])> {
+    let amax = abs_max(x);
+    if !amax.is_finite() {
+        bail!("weights must be finite, got a block with max |x| = {amax}");
+    }
+    let (d, levels): (f32, fn(f32, f32) -> i8) = match shipped {
+        Shipped::Q8_0 => (amax / 127.0, |v, id| (v * id).round() as i8),
+        Shipped::Q4_0 => {
+            let max = x
+                .iter()
+                .fold(0.0f32, |m, &v| if m.abs() < v.abs() { v } else { m });
+            (max / -8.0, |v, id| ((v * id + 8.5) as i8).min(15) - 8)
+        }
+        _ => bail!(
+            "{} is only taken from a file, not quantized",
+            shipped.name()
+        ),
+    };
+    let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+    let scale = f16::from_f32(d);
+    ensure!(
+        scale.is_finite(),
+        "block with max |x| = {amax} needs a scale beyond the f16 range"
+    );
+    Ok((scale, x.map(|v| levels(v, id))))
 }
 
 /// Activation rows `[n, cols]` quantized per block to i8 in `[-127, 127]`.

@@ -83,6 +83,8 @@ fn sizes_count_values_and_scales() {
         (FORMATS[2], 8.125),
         (FORMATS[3], 4.5),
         (FORMATS[4], 4.25),
+        (PackedFormat::Shipped(Shipped::Q8_0), 8.5),
+        (PackedFormat::Shipped(Shipped::Q4_0), 4.5),
     ] {
         let m = PackedMatrix::quantize(&x, 4, 256, format).unwrap();
         assert_eq!((m.rows(), m.cols(), m.format()), (4, 256, format));
@@ -359,7 +361,13 @@ fn bad_input_is_an_error() {
     assert_eq!(m.matmul(&[], 0).unwrap(), Vec::<f32>::new());
 }
 
-const SHIPPED: [Shipped; 4] = [Shipped::Q8_0, Shipped::Q5_0, Shipped::Q4_K, Shipped::Q6_K];
+const SHIPPED: [Shipped; 5] = [
+    Shipped::Q8_0,
+    Shipped::Q5_0,
+    Shipped::Q4_0,
+    Shipped::Q4_K,
+    Shipped::Q6_K,
+];
 
 /// `rows × cols` values of random `s` blocks: random level bytes, and f16 scales from 1e-4 to 0.3
 /// (an all-zero scale now and then).
@@ -396,8 +404,8 @@ fn shipped_blocks_match_f64_of_ggml_dequantized_values() {
     for kernel in kernels("shipped_blocks") {
         for s in SHIPPED {
             let act_block = match s {
-                Shipped::Q8_0 | Shipped::Q5_0 => 32,
-                _ => 256,
+                Shipped::Q4_K | Shipped::Q6_K => 256,
+                _ => 32,
             };
             for (rows, cols, n) in [(37, 1024, 1), (70, 2048, 6), (3, 256, 2)] {
                 let raw = shipped_blocks(&mut rng, s, rows, cols);
@@ -497,7 +505,7 @@ fn q8_k_activations_follow_ggml() {
 #[test]
 fn bad_shipped_blocks_are_errors() {
     let mut rng = StdRng::seed_from_u64(9);
-    for s in [Shipped::Q5_0, Shipped::Q4_K, Shipped::Q6_K] {
+    for s in [Shipped::Q5_0, Shipped::Q4_0, Shipped::Q4_K, Shipped::Q6_K] {
         let format = PackedFormat::Shipped(s);
         let mut raw = shipped_blocks(&mut rng, s, 1, 256);
         let short = raw[1..].to_vec();
@@ -510,7 +518,9 @@ fn bad_shipped_blocks_are_errors() {
         let err =
             PackedMatrix::from_row_chunks(1, 256, format, 1, |_| Ok(RowChunk::Blocks(raw.clone())));
         assert!(err.unwrap_err().to_string().contains("non-finite"), "{s:?}");
-        assert!(PackedMatrix::quantize(&[0.1; 256], 1, 256, format).is_err());
+        // Only Q8_0 and Q4_0 have a quantizer here (ggml's reference rules).
+        let quantized = PackedMatrix::quantize(&[0.1; 256], 1, 256, format);
+        assert_eq!(quantized.is_ok(), s.quantizable(), "{s:?}");
         assert!(
             PackedMatrix::from_row_chunks(1, 96, format, 1, |_| Ok(RowChunk::Blocks(vec![])))
                 .is_err()
@@ -522,4 +532,41 @@ fn bad_shipped_blocks_are_errors() {
         err.unwrap_err().to_string().contains("whole ggml blocks"),
         "refused"
     );
+}
+
+/// ggml's reference rules, on blocks whose answers are known by hand: Q8_0 rounds ties away from
+/// zero; Q4_0 maps the first value of largest magnitude to -8 (so its opposite clips to +7) and
+/// truncates `x / d + 8.5`; an all-zero block is zero with a zero scale.
+#[test]
+fn ggml_quantizers_follow_their_reference_rules() {
+    let block = |head: &[f32]| {
+        let mut b = [0.0f32; 32];
+        b[..head.len()].copy_from_slice(head);
+        b
+    };
+    let cases: [(Shipped, [f32; 32], [f32; 32]); 4] = [
+        (
+            Shipped::Q8_0,
+            block(&[127.0, 2.5, -2.5, 0.5, -0.5, 1.49]),
+            block(&[127.0, 3.0, -3.0, 1.0, -1.0, 1.0]),
+        ),
+        (
+            Shipped::Q4_0,
+            block(&[-8.0, 0.5, -0.5, 7.6, 7.4, 3.5]),
+            block(&[-8.0, 1.0, 0.0, 7.0, 7.0, 4.0]),
+        ),
+        (
+            Shipped::Q4_0,
+            block(&[5.0, -5.0, 1.25]),
+            block(&[5.0, -4.375, 1.25]),
+        ),
+        (Shipped::Q4_0, [0.0; 32], [0.0; 32]),
+    ];
+    for (s, x, want) in cases {
+        let m = PackedMatrix::quantize(&x, 1, 32, PackedFormat::Shipped(s)).unwrap();
+        assert_eq!(m.dequantize(), want, "{s:?} {x:?}");
+    }
+    let nan = block(&[f32::NAN]);
+    let err = PackedMatrix::quantize(&nan, 1, 32, PackedFormat::Shipped(Shipped::Q4_0));
+    assert!(err.unwrap_err().to_string().contains("finite"));
 }

@@ -73,13 +73,13 @@ impl GgufSource {
     /// The format `packing` gives tensor `hf_name`: the file's own type when as shipped (an
     /// error naming the tensor if these kernels do not run that type).
     pub fn format(&self, hf_name: &str, packing: Packing) -> anyhow::Result<PackedFormat> {
-        match packing {
-            Packing::Uniform(format) => Ok(format),
-            Packing::AsShipped => {
+        match packing.format(hf_name == super::EMBEDDING) {
+            Some(format) => Ok(format),
+            None => {
                 let (info, _) = self.info(hf_name)?;
                 let shipped = Shipped::from_ggml(info.ggml_type).with_context(|| {
                     format!(
-                        "{}: tensor {} is {}; as shipped (--packed gguf) runs Q8_0, Q5_0, Q4_K and Q6_K blocks (--packed int8 re-quantizes any type)",
+                        "{}: tensor {} is {}; as shipped (--packed gguf) runs Q8_0, Q5_0, Q4_0, Q4_K and Q6_K blocks (--packed int8 re-quantizes any type)",
                         self.path().display(),
                         info.name,
                         info.ggml_type
@@ -92,8 +92,8 @@ impl GgufSource {
 
     /// The `[rows, cols]` matrix `hf_name` packed in `format` without a float copy of it: Q8_0
     /// blocks become `Int8 { block: 32 }` (or `Shipped(Q8_0)`) byte for byte (same values, same
-    /// scales), a shipped format keeps the file's blocks, and every other case is dequantized
-    /// and re-quantized a few MiB of rows at a time.
+    /// scales), a shipped format of the tensor's own type keeps the file's blocks, and every
+    /// other case is dequantized and re-quantized a few MiB of rows at a time.
     pub fn pack(
         &self,
         hf_name: &str,
@@ -114,9 +114,15 @@ impl GgufSource {
                 format,
                 PackedFormat::Int8 { block: 32 } | PackedFormat::Shipped(Shipped::Q8_0)
             );
-        if let PackedFormat::Shipped(s) = format {
+        // The file's own blocks as they are; ggml's quantizable types may also be made from
+        // another type, through f32 rows.
+        let same_blocks =
+            matches!(format, PackedFormat::Shipped(s) if s.ggml_type() == info.ggml_type);
+        if let PackedFormat::Shipped(s) = format
+            && !s.quantizable()
+        {
             ensure!(
-                s.ggml_type() == info.ggml_type,
+                same_blocks,
                 "{}: tensor {} is {}, not {}",
                 self.path().display(),
                 info.name,
@@ -130,7 +136,7 @@ impl GgufSource {
             if q8_0 {
                 return Ok(RowChunk::Q8_0(raw));
             }
-            if matches!(format, PackedFormat::Shipped(_)) {
+            if same_blocks {
                 return Ok(RowChunk::Blocks(raw));
             }
             let values = dequantize_bytes(info.ggml_type, &raw, range.len() * cols)

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::config::Gemma3Config;
 use crate::gemma3::Gemma3;
 use crate::packed::PackedFormat;
-use crate::projection::{LAYER_PROJECTIONS, Projection, layer_path};
+use crate::projection::{LAYER_PROJECTIONS, LM_HEAD, Projection, layer_path};
 use crate::rms_norm::RmsNorm;
 use crate::tied_embedding::TiedEmbedding;
 
@@ -91,9 +91,42 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
 pub enum Packing {
     /// Every projection and the tied embedding in one format.
     Uniform(PackedFormat),
+    /// The projections in one format and the tied embedding in another.
+    Split {
+        projections: PackedFormat,
+        embedding: PackedFormat,
+    },
     /// Every matrix in the GGUF's own block type ([`crate::packed::Shipped`]), so a Q4_K_M file
     /// runs on the integers it ships with, as llama.cpp runs it. GGUF files only.
     AsShipped,
+}
+
+/// The tied embedding's tensor, in HF's names.
+pub const EMBEDDING: &str = "model.embed_tokens.weight";
+
+impl Packing {
+    /// The format of the tied embedding (`embedding`) or of a projection; `None` as shipped,
+    /// where each tensor's type in the file decides.
+    pub fn format(self, embedding: bool) -> Option<PackedFormat> {
+        match self {
+            Self::Uniform(format) => Some(format),
+            Self::Split {
+                projections,
+                embedding: table,
+            } => Some(if embedding { table } else { projections }),
+            Self::AsShipped => None,
+        }
+    }
+
+    /// Packs a float model's projections and tied embedding.
+    pub fn apply(self, model: Gemma3) -> anyhow::Result<Gemma3> {
+        let (Some(projections), Some(table)) = (self.format(false), self.format(true)) else {
+            bail!("as shipped (--packed gguf) runs a GGUF file's own blocks, not a float model");
+        };
+        model
+            .into_packed(projections, |path| path != LM_HEAD)?
+            .into_packed(table, |path| path == LM_HEAD)
+    }
 }
 
 /// Loads the model in `path` with every projection and the tied embedding packed as `packing`
@@ -111,19 +144,19 @@ pub fn load_packed(
     crate::packed::Kernel::selected()?;
     let is_gguf = burnpack::find(path).is_none() && path.extension().is_some_and(|e| e == "gguf");
     if !is_gguf {
-        let Packing::Uniform(format) = packing else {
+        if packing == Packing::AsShipped {
             bail!(
                 "{}: as shipped (--packed gguf) runs a GGUF file's own blocks, and this is not a .gguf file",
                 path.display()
             );
-        };
-        return load_model(path, device, dtype)?.into_packed(format, |_| true);
+        }
+        return packing.apply(load_model(path, device, dtype)?);
     }
     let src = GgufSource::open(path)?;
     let config = src.config();
     check_fits(config, src.stored_bytes(), src.path())?;
     let (vocab, d) = (config.vocab_size, config.hidden_size);
-    let embedding = "model.embed_tokens.weight";
+    let embedding = EMBEDDING;
     // Every matrix's format first, so an unsupported type is refused before any packing.
     let mut formats = std::collections::HashMap::new();
     formats.insert(embedding.to_string(), src.format(embedding, packing)?);
@@ -179,7 +212,7 @@ pub fn fill(model: &mut Gemma3, src: &dyn WeightSource) -> anyhow::Result<()> {
         Ok(())
     };
     let (vocab, d) = (model.config.vocab_size, model.config.hidden_size);
-    let table = get(src, "model.embed_tokens.weight", &[vocab, d])?;
+    let table = get(src, EMBEDDING, &[vocab, d])?;
     model.embed_tokens = TiedEmbedding::from_values(&table, vocab, d, opts);
     for (path, p) in model.projections_mut() {
         linear(p, &format!("model.{path}.weight"))?;

@@ -2,11 +2,16 @@
 //! against llama.cpp's own `llama-quantize` (built by `scripts/install-llama-cpp-tools.sh`, which
 //! `scripts/test.sh` runs): the shipped file becomes an F32 GGUF, then Q8_0 and Q4_0 GGUFs, and
 //! every matrix of those equals, value for value, what quantizing the same f32 weights here gives.
-//! The Q4_0 file's types are also the mix `--packed q4_0` uses.
+//! The Q4_0 file's types are also the mix `--packed q4_0` uses, and `--packed q4_0`'s load
+//! (`load_packed` with that mix, straight from the shipped file) holds exactly its matrices.
 
+use burn::tensor::DType;
 use gemma::paths;
+use model::BackendKind;
 use model::gguf::{GgmlType, GgufFile};
 use model::packed::{PackedFormat, PackedMatrix, Shipped};
+use model::projection::Projection;
+use model::weights::{Packing, gguf_name, load_packed};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -86,6 +91,41 @@ fn q8_0_and_q4_0_equal_llama_quantize_on_every_matrix() {
         }
         // The embedding and Gemma 3 270M's 7 projections × 18 layers.
         assert_eq!(matrices, 1 + 7 * 18, "{ty}");
+        if ty == GgmlType::Q4_0 {
+            check_packed_q4_0_load(&model, &theirs);
+        }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--packed q4_0`'s model, loaded from the shipped file, holds llama-quantize's Q4_0 file.
+fn check_packed_q4_0_load(model: &Path, theirs: &GgufFile) {
+    let device = BackendKind::Flex.device().unwrap();
+    let packing = Packing::Split {
+        projections: PackedFormat::Shipped(Shipped::Q4_0),
+        embedding: PackedFormat::Shipped(Shipped::Q8_0),
+    };
+    let packed = load_packed(model, &device, DType::F32, packing).unwrap();
+    let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    let table = packed
+        .embed_tokens
+        .packed
+        .as_ref()
+        .expect("a packed embedding");
+    let mut matrices = vec![("token_embd.weight".to_string(), table.dequantize())];
+    for (path, p) in packed.projections() {
+        let Projection::Packed(m) = p else {
+            panic!("{path} is not packed")
+        };
+        let (name, _) = gguf_name(&format!("model.{path}.weight")).unwrap();
+        matrices.push((name, m.dequantize()));
+    }
+    assert_eq!(matrices.len(), 1 + 7 * 18);
+    for (name, ours) in matrices {
+        let want = theirs.dequantize(&name).unwrap();
+        assert!(
+            bits(ours) == bits(want),
+            "--packed q4_0: {name} differs from llama-quantize's"
+        );
+    }
 }

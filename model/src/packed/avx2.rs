@@ -6,7 +6,7 @@
 use super::dot::{LANES, for_each_dot, sum_lanes, term};
 use super::format::{GROUP, K_BLOCK, PackedFormat, Shipped};
 use super::quantize::{ActFormat, ActRow, Activations};
-use super::shipped::{self, BlockDot, KScales, RUNS};
+use super::shipped::{self, BlockDot, KScales, Q6_K_OFFSET, RUNS};
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -146,6 +146,7 @@ fn k_dots<const N: usize>(
                 _mm256_mullo_epi32(wide[0], sums[0]),
                 _mm256_mullo_epi32(wide[1], sums[1]),
             );
+            const { assert!(Q6_K_OFFSET == 1 << 5) };
             acc = _mm256_sub_epi32(acc, _mm256_slli_epi32::<5>(s));
         } else {
             // bsum pairs (one per 32 values, hadd scatters them over the halves) times the mins.

@@ -146,9 +146,9 @@ impl BlockDot for Scalar {
 const GROUP_ROWS: usize = 4;
 
 /// The K-quant tile: each weight row's scales are unpacked once, and the row meets every
-/// activation row, [`GROUP_ROWS`] at a time. Each output is its blocks' terms added in block order, whatever the
-/// grouping, so a row gives the same bits alone as in a batch. Inlined into each kernel's
-/// wrapper, so it is compiled with that kernel's target features.
+/// activation row, [`GROUP_ROWS`] at a time. Each output is its blocks' terms added in block
+/// order, whatever the grouping, so a row gives the same bits alone as in a batch. Inlined into
+/// each kernel's wrapper, so it is compiled with that kernel's target features.
 #[inline(always)]
 pub(super) fn k_tile(
     shipped: Shipped,

@@ -29,6 +29,25 @@ fn tokenizer() -> Option<GemmaTokenizer> {
     Some(GemmaTokenizer::from_file(&path).unwrap())
 }
 
+/// The lean `tokenizer.json` reader builds the very tokenizer the crate's own reader builds:
+/// the same vocabulary, merges, added tokens, normalizer, pre-tokenizer, post-processor and
+/// decoder, as both serialize.
+#[test]
+fn tokenizer_loads_as_the_crates_own_reader_loads_it() {
+    let Some(model) = paths::real_model_for_tests() else {
+        return;
+    };
+    let path = paths::resolve_tokenizer(&model, None).unwrap();
+    let ours = GemmaTokenizer::from_file(&path).unwrap();
+    let theirs = tokenizers::Tokenizer::from_file(&path).unwrap();
+    assert_eq!(ours.vocab_size(), 262_145);
+    assert!(
+        ours.tokenizer().to_string(false).unwrap() == theirs.to_string(false).unwrap(),
+        "{}: the two readers build different tokenizers",
+        path.display()
+    );
+}
+
 fn prompt(name: &str) -> serde_json::Value {
     read_json(&format!("gemma3-270m/{name}.json"))
 }

@@ -356,7 +356,7 @@ fn block_totals<const R: usize, W>(
 /// Loads any 32-byte value (byte or lane array) as a vector.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn load_256<A>(a: &A) -> __m256i {
+pub(super) fn load_256<A>(a: &A) -> __m256i {
     const { assert!(size_of::<A>() == 32) };
     // SAFETY: `a` spans 32 readable bytes; the load has no alignment requirement.
     unsafe { _mm256_loadu_si256((a as *const A).cast()) }
@@ -373,7 +373,7 @@ fn to_bytes(v: __m256i) -> [u8; 32] {
 
 #[target_feature(enable = "avx2")]
 #[inline]
-fn load_128<A>(a: &A) -> __m128i {
+pub(super) fn load_128<A>(a: &A) -> __m128i {
     const { assert!(size_of::<A>() == 16) };
     // SAFETY: `a` spans 16 readable bytes; the load has no alignment requirement.
     unsafe { _mm_loadu_si128((a as *const A).cast()) }

@@ -8,10 +8,15 @@
 //! (Int8: `w + 128`, a flip of the sign bit; Int4: the stored nibble `q + 8`), and each lane
 //! starts from `-c · Σ x` over its four values, so the lane ends at exactly Σ w·x. Lanes are
 //! scaled by their block's `w_scale · x_scale` in f32 (the rounding that `dot` documents).
+//!
+//! The K-quant block sums ([`BlockDot`]) are AVX2's at twice the width: 64 levels unpacked per
+//! step, `vpmaddubsw` and `vpmaddwd` with the run scales, exact i32 totals, so the same bits as
+//! every other kernel.
 
-use super::avx2::Avx2;
-use super::format::{PackedFormat, Shipped};
+use super::avx2::{Avx2, load_128, load_256};
+use super::format::{K_BLOCK, PackedFormat, Shipped};
 use super::quantize::{ActFormat, ActRow, Activations};
+use super::shipped::{self, BlockDot, KScales, Q6_K_OFFSET, RUNS};
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -59,9 +64,142 @@ impl Avx512 {
         }
     }
 
-    /// `shipped::k_tile` on the AVX2 block sums (exact integers, so the same bits).
+    /// `shipped::k_tile` with the block sums on 512-bit integers ([`k_dots`]): exact, so the
+    /// same bits as every other kernel.
     pub(super) fn k_tile(self, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
-        self.0.k_tile(s, w, x, outs)
+        #[target_feature(enable = "avx512f,avx512bw,avx2")]
+        fn k_tile(t: Avx512, s: Shipped, w: &[u8], x: &[ActRow], outs: &mut [&mut [f32]]) {
+            shipped::k_tile(s, w, x, outs, t)
+        }
+        // SAFETY: `self` exists, so the CPU has AVX-512 F and BW, and AVX2.
+        unsafe { k_tile(self, s, w, x, outs) }
+    }
+}
+
+impl BlockDot for Avx512 {
+    #[inline(always)]
+    fn dots<const N: usize>(
+        self,
+        shipped: Shipped,
+        block: &[u8],
+        k: &KScales,
+        q: [&[i8; K_BLOCK]; N],
+        sums: [&[i32; RUNS]; N],
+    ) -> [(i32, i32); N] {
+        // SAFETY: `self` exists, so the CPU has AVX-512 F and BW, and AVX2.
+        unsafe { k_dots(shipped, block, k, q, sums) }
+    }
+}
+
+/// AVX2's `k_dots` at twice the width: the levels are unpacked 64 at a time (four runs of 16),
+/// and each 64 meets all N activation rows before the next is unpacked. The same exact integers.
+#[target_feature(enable = "avx512f,avx512bw,avx2")]
+#[inline]
+fn k_dots<const N: usize>(
+    shipped: Shipped,
+    b: &[u8],
+    k: &KScales,
+    q: [&[i8; K_BLOCK]; N],
+    sums: [&[i32; RUNS]; N],
+) -> [(i32, i32); N] {
+    let mut acc = [_mm512_setzero_si512(); N];
+    let q = q.map(|q| q.as_chunks::<64>().0);
+    let run_scales = _mm512_castsi256_si512(load_256(&k.scales));
+    let m4 = _mm512_set1_epi8(0x0f);
+    if shipped == Shipped::Q4_K {
+        // 32 bytes of qs per 64 values: the low nibbles are values 0..32, the high ones 32..64.
+        let shifts = half(0, 4);
+        for (c, qs) in b[16..144].as_chunks::<32>().0.iter().enumerate() {
+            let qs = _mm512_broadcast_i64x4(load_256(qs));
+            let w = _mm512_and_si512(_mm512_srlv_epi16(qs, shifts), m4);
+            k_step(&mut acc, &q, run_scales, c, w);
+        }
+    } else {
+        // Per 128 values, 64 bytes of ql and 32 of qh (AVX2's `k_dots` spells out the bits):
+        // values 0..64 take the low nibbles of ql with qh's bits 0-1 (below) and 2-3 (above),
+        // values 64..128 the high nibbles with bits 4-5 and 6-7.
+        let m2 = _mm512_set1_epi8(0x30);
+        let (up, down) = (half(4, 2), half(0, 2));
+        for (n, (ql, qh)) in b[..128]
+            .as_chunks::<64>()
+            .0
+            .iter()
+            .zip(b[128..192].as_chunks::<32>().0)
+            .enumerate()
+        {
+            // SAFETY: `ql` spans 64 readable bytes; the load has no alignment requirement.
+            let l = unsafe { _mm512_loadu_si512(ql.as_ptr().cast()) };
+            let h = _mm512_broadcast_i64x4(load_256(qh));
+            let low = _mm512_or_si512(
+                _mm512_and_si512(l, m4),
+                _mm512_and_si512(_mm512_sllv_epi16(h, up), m2),
+            );
+            let high = _mm512_or_si512(
+                _mm512_and_si512(_mm512_srli_epi16::<4>(l), m4),
+                _mm512_and_si512(_mm512_srlv_epi16(h, down), m2),
+            );
+            k_step(&mut acc, &q, run_scales, 2 * n, low);
+            k_step(&mut acc, &q, run_scales, 2 * n + 1, high);
+        }
+    }
+    let scales = _mm512_cvtepi16_epi32(load_256(&k.scales));
+    // Each 32 values' min, once per run of 16.
+    let pairs = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    let mins = _mm512_permutexvar_epi32(
+        pairs,
+        _mm512_castsi256_si512(_mm256_cvtepi16_epi32(load_128(&k.mins))),
+    );
+    let mut totals = [(0, 0); N];
+    for ((out, acc), sums) in totals.iter_mut().zip(acc).zip(sums) {
+        // SAFETY: `sums` spans 64 readable bytes; the load has no alignment requirement.
+        let sums = unsafe { _mm512_loadu_si512(sums.as_ptr().cast()) };
+        let (mut acc, mut min) = (acc, _mm512_setzero_si512());
+        if shipped == Shipped::Q6_K {
+            // Σ scale_g · 32 · bsum_g: the levels' + 32 taken back out.
+            const { assert!(Q6_K_OFFSET == 1 << 5) };
+            let s = _mm512_slli_epi32::<5>(_mm512_mullo_epi32(scales, sums));
+            acc = _mm512_sub_epi32(acc, s);
+        } else {
+            min = _mm512_mullo_epi32(mins, sums);
+        }
+        *out = (_mm512_reduce_add_epi32(acc), _mm512_reduce_add_epi32(min));
+    }
+    totals
+}
+
+/// `lo` in the 16-bit lanes of the low 256 bits, `hi` in those of the high.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn half(lo: i16, hi: i16) -> __m512i {
+    _mm512_mask_blend_epi16(0xffff_0000, _mm512_set1_epi16(lo), _mm512_set1_epi16(hi))
+}
+
+/// Adds step `c`'s 64 unsigned levels `w` times each row's activations, scaled by runs 4c to
+/// 4c + 3, into `acc`: maddubs adds neighbours into i16 (never saturating, as on AVX2), and madd
+/// by the scales adds those pairs into i32.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn k_step<const N: usize>(
+    acc: &mut [__m512i; N],
+    q: &[&[[i8; 64]]; N],
+    run_scales: __m512i,
+    c: usize,
+    w: __m512i,
+) {
+    // 16-bit lane i takes run 4c + i / 8: eight i16 pairs per run of 16 values.
+    let runs = _mm512_add_epi16(
+        _mm512_srli_epi16::<3>(_mm512_set_epi16(
+            31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10,
+            9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+        )),
+        _mm512_set1_epi16(4 * c as i16),
+    );
+    let s = _mm512_permutexvar_epi16(runs, run_scales);
+    for (acc, q) in acc.iter_mut().zip(q) {
+        // SAFETY: each chunk spans 64 readable bytes; the load has no alignment requirement.
+        let x = unsafe { _mm512_loadu_si512(q[c].as_ptr().cast()) };
+        let pairs = _mm512_maddubs_epi16(w, x);
+        *acc = _mm512_add_epi32(*acc, _mm512_madd_epi16(pairs, s));
     }
 }
 

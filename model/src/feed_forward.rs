@@ -20,7 +20,7 @@ impl FeedForward {
 }
 
 /// GELU, tanh approximation (HF's `gelu_pytorch_tanh`):
-/// `0.5·x·(1 + tanh(u))` with `u = √(2/π)·(x + 0.044715·x³)`, computed as the identical
+/// `0.5·x·(1 + tanh(u))` with `u = √(2/π)·(x + 0.044715·x³)`, computed as the equal
 /// `x·sigmoid(2u)`. On the CPU backends tanh is one libm `tanhf` per element (11 % of a packed
 /// prefill) where sigmoid is an `expf`, and `x³` is multiplications, not Burn's `powf`.
 fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {

@@ -142,27 +142,27 @@ fn k_dots<const N: usize>(
             k_step(&mut acc, &q, run_scales, 2 * n + 1, high);
         }
     }
-    let scales = _mm512_cvtepi16_epi32(load_256(&k.scales));
-    // Each 32 values' min, once per run of 16.
-    let pairs = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
-    let mins = _mm512_permutexvar_epi32(
-        pairs,
-        _mm512_castsi256_si512(_mm256_cvtepi16_epi32(load_128(&k.mins))),
-    );
+    // Per run of 16, what multiplies its sum: Q6_K's scale · 32 (the levels' + 32 taken back
+    // out of the total), or Q4_K's min of its 32 values (the min total).
+    let per_run = if shipped == Shipped::Q6_K {
+        const { assert!(Q6_K_OFFSET == 1 << 5) };
+        _mm512_slli_epi32::<5>(_mm512_cvtepi16_epi32(load_256(&k.scales)))
+    } else {
+        let pairs = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+        let mins = _mm256_cvtepi16_epi32(load_128(&k.mins));
+        _mm512_permutexvar_epi32(pairs, _mm512_castsi256_si512(mins))
+    };
     let mut totals = [(0, 0); N];
     for ((out, acc), sums) in totals.iter_mut().zip(acc).zip(sums) {
         // SAFETY: `sums` spans 64 readable bytes; the load has no alignment requirement.
         let sums = unsafe { _mm512_loadu_si512(sums.as_ptr().cast()) };
-        let (mut acc, mut min) = (acc, _mm512_setzero_si512());
-        if shipped == Shipped::Q6_K {
-            // Σ scale_g · 32 · bsum_g: the levels' + 32 taken back out.
-            const { assert!(Q6_K_OFFSET == 1 << 5) };
-            let s = _mm512_slli_epi32::<5>(_mm512_mullo_epi32(scales, sums));
-            acc = _mm512_sub_epi32(acc, s);
+        let by_run = _mm512_reduce_add_epi32(_mm512_mullo_epi32(per_run, sums));
+        let total = _mm512_reduce_add_epi32(acc);
+        *out = if shipped == Shipped::Q6_K {
+            (total.wrapping_sub(by_run), 0)
         } else {
-            min = _mm512_mullo_epi32(mins, sums);
-        }
-        *out = (_mm512_reduce_add_epi32(acc), _mm512_reduce_add_epi32(min));
+            (total, by_run)
+        };
     }
     totals
 }

@@ -14,7 +14,7 @@ try:
     import llama_cpp
     import numpy as np
 except ImportError as e:
-    print(json.dumps({"error": f"llama_cpp not importable ({e}); run scripts/install-llama-cpp.sh"}))
+    print(json.dumps({"error": f"llama_cpp not importable ({e}); run scripts/install-llama-cpp-tools.sh"}))
     sys.exit(3)
 
 req = json.load(sys.stdin)
@@ -42,8 +42,11 @@ pre = median(lambda: prefill(long_ids), a.repeats)
 ttft = median(lambda: prefill(short_ids), a.repeats)
 prefill(short_ids)
 t = time.perf_counter()
+n_vocab = llm.n_vocab()
 for _ in range(a.decode_tokens):
-    nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+    # The last token's row: without logits_all, `Llama.scores` is not filled.
+    last = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
+    nxt = int(np.argmax(last))
     llm.eval([nxt])
 dec = time.perf_counter() - t
 print(json.dumps({

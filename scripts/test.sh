@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, with everything it needs installed first: the Debian packages (Mesa's
 # Vulkan driver, so wgpu runs on the CPU), the real weights and tokenizer, a CPU libtorch for
-# the tch backend, the openai Python client and llama.cpp's tools. Then the tests in release mode: the default
-# backends (flex, ndarray, wgpu) plus tch. Idempotent; extra arguments go to `cargo test` (e.g. `-p eval`).
+# the tch backend, the openai Python client, and llama.cpp (its tools and Python binding). Then
+# the tests in release mode: the default backends (flex, ndarray, wgpu) plus tch. Idempotent;
+# extra arguments go to `cargo test` (e.g. `-p eval`).
 #   usage: scripts/test.sh [CARGO TEST ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,8 @@ if [ ! -d ".cache/python/openai-$openai_version.dist-info" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --upgrade --target .cache/python \
     "openai==$openai_version"
 fi
-# llama.cpp's own tools: llama-quantize is the oracle of the Q8_0/Q4_0 quantizer tests.
+# llama.cpp's own tools and Python binding: llama-quantize is the oracle of the Q8_0/Q4_0
+# quantizer tests, and its logits (llama-cpp-python) that of the as-shipped logit test.
 bash scripts/install-llama-cpp-tools.sh
 # Mesa's Vulkan loader warns without a runtime dir.
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "$XDG_RUNTIME_DIR" ]; then

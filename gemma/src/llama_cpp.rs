@@ -1,6 +1,7 @@
-//! `gemma bench --vs-llama-cpp`: llama.cpp (through llama-cpp-python, `scripts/llama_cpp_bench.py`)
-//! on the same GGUF, token ids and thread count, run from the same invocation so that the
-//! ratios compare like with like on a noisy machine.
+//! llama.cpp through llama-cpp-python, on the same GGUF and token ids: `gemma bench
+//! --vs-llama-cpp` (`scripts/llama_cpp_bench.py`, the same thread count, run from the same
+//! invocation so that the ratios compare like with like on a noisy machine), and its logits as the
+//! oracle of the as-shipped tests (`scripts/llama_cpp_logits.py`).
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -27,12 +28,80 @@ pub fn run(
     decode_tokens: usize,
     repeats: usize,
 ) -> anyhow::Result<Result<LlamaCppReport, String>> {
+    let request = serde_json::json!({"prefill_ids": prefill_ids, "short_ids": short_ids});
+    let args = [
+        ("--threads", threads.to_string()),
+        ("--decode-tokens", decode_tokens.to_string()),
+        ("--repeats", repeats.to_string()),
+    ];
+    let line = match python("llama_cpp_bench.py", gguf, &args, request)? {
+        Ok(line) => line,
+        Err(note) => return Ok(Err(note)),
+    };
+    Ok(Ok(serde_json::from_str(&line).with_context(|| {
+        format!("llama_cpp_bench.py: unexpected output {line:?}")
+    })?))
+}
+
+/// How a prompt goes into llama.cpp: its numbers depend on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// The whole prompt as one batch: llama.cpp's prefill kernels.
+    Batch,
+    /// A token per step: its decode kernels.
+    OneAtATime,
+}
+
+/// llama.cpp's last-position logits for each prompt of token ids (`scripts/llama_cpp_logits.py`,
+/// through `out`); `Ok(Err(note))` when llama-cpp-python is not installed.
+pub fn last_logits(
+    gguf: &Path,
+    threads: usize,
+    prompts: &[(String, Vec<u32>)],
+    feed: Feed,
+    out: &Path,
+) -> anyhow::Result<Result<Vec<Vec<f32>>, String>> {
+    let request = serde_json::json!({
+        "prompts": prompts.iter().map(|(name, ids)| serde_json::json!({"name": name, "ids": ids}))
+            .collect::<Vec<_>>()
+    });
+    let mut args = vec![
+        ("--threads", threads.to_string()),
+        ("--out", out.display().to_string()),
+    ];
+    if feed == Feed::OneAtATime {
+        args.push(("--one-at-a-time", String::new()));
+    }
+    if let Err(note) = python("llama_cpp_logits.py", gguf, &args, request)? {
+        return Ok(Err(note));
+    }
+    let rows = prompts.iter().map(|(name, _)| {
+        let file = out.join(format!("{name}.f32"));
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        Ok(bytes
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .map(|b| f32::from_le_bytes(*b))
+            .collect())
+    });
+    Ok(Ok(rows.collect::<anyhow::Result<_>>()?))
+}
+
+/// Runs `scripts/<script>` on `gguf` with `args` and `request` as JSON on stdin: its last line of
+/// output, or `Err(note)` when llama-cpp-python is not installed (exit code 3).
+fn python(
+    script: &str,
+    gguf: &Path,
+    args: &[(&str, String)],
+    request: serde_json::Value,
+) -> anyhow::Result<Result<String, String>> {
     if gguf.extension().is_none_or(|e| e != "gguf") {
-        bail!("--vs-llama-cpp needs a .gguf model, got {}", gguf.display());
+        bail!("llama.cpp needs a .gguf model, got {}", gguf.display());
     }
     let root = crate::paths::workspace_root();
-    let script = root.join("scripts/llama_cpp_bench.py");
-    // scripts/install-llama-cpp.sh installs into .cache; an installed package elsewhere works too.
+    let script = root.join("scripts").join(script);
+    // scripts/install-llama-cpp-tools.sh installs into .cache; a package elsewhere works too.
     let mut pythonpath = root.join(".cache/llama-cpp-python").into_os_string();
     if let Some(existing) = std::env::var_os("PYTHONPATH") {
         pythonpath.push(":");
@@ -40,24 +109,17 @@ pub fn run(
     }
     let mut child = Command::new("python3")
         .arg(&script)
-        .args([
-            "--model",
-            &gguf.display().to_string(),
-            "--threads",
-            &threads.to_string(),
-        ])
-        .args([
-            "--decode-tokens",
-            &decode_tokens.to_string(),
-            "--repeats",
-            &repeats.to_string(),
-        ])
+        .args(["--model", &gguf.display().to_string()])
+        .args(
+            args.iter()
+                .flat_map(|(k, v)| [*k, v.as_str()])
+                .filter(|a| !a.is_empty()),
+        )
         .env("PYTHONPATH", pythonpath)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("running python3 {}", script.display()))?;
-    let request = serde_json::json!({"prefill_ids": prefill_ids, "short_ids": short_ids});
     child
         .stdin
         .take()
@@ -65,9 +127,9 @@ pub fn run(
         .write_all(request.to_string().as_bytes())?;
     let out = child.wait_with_output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or("");
+    let line = stdout.lines().last().unwrap_or("").to_string();
     if out.status.code() == Some(3) {
-        let why: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+        let why: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         return Ok(Err(why["error"]
             .as_str()
             .unwrap_or("llama_cpp not importable")
@@ -76,7 +138,5 @@ pub fn run(
     if !out.status.success() {
         bail!("{} failed ({}): {stdout}", script.display(), out.status);
     }
-    Ok(Ok(serde_json::from_str(line).with_context(|| {
-        format!("{}: unexpected output {line:?}", script.display())
-    })?))
+    Ok(Ok(line))
 }

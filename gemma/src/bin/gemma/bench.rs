@@ -21,7 +21,7 @@ pub struct Args {
     /// Threads for the CPU backends and kernels (rayon's pool) [default: every core].
     #[arg(long)]
     threads: Option<usize>,
-    /// Also run llama.cpp (llama-cpp-python, scripts/install-llama-cpp.sh) on the same GGUF,
+    /// Also run llama.cpp (llama-cpp-python, scripts/install-llama-cpp-tools.sh) on the same GGUF,
     /// token ids and thread count, and print the ratios.
     #[arg(long)]
     vs_llama_cpp: bool,

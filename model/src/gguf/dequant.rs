@@ -326,22 +326,18 @@ fn q8_0(bytes: &[u8], out: &mut [f32]) {
     });
 }
 
-/// The eight 6-bit scales and eight mins of a Q4_K/Q5_K block's 12 scale bytes: pairs 0-3 whole
-/// in the low six bits of bytes 0-3 (scales) and 4-7 (mins), pairs 4-7 split over the nibbles of
-/// bytes 8-11 and the top two bits of bytes 0-3 and 4-7 (ggml's `get_scale_min_k4`). Unpacked a
-/// word at a time, as ggml's SIMD dot products do, since the packed kernels do it for every block.
-pub(crate) fn q4_k_scales_mins(s: &[u8; 12]) -> ([u8; 8], [u8; 8]) {
-    const LOW6: u32 = 0x3f3f_3f3f;
-    const LOW4: u32 = 0x0f0f_0f0f;
-    const LOW2: u32 = 0x0303_0303;
-    let [w0, w1, w2] = std::array::from_fn(|i| u32::from_le_bytes(s.as_chunks::<4>().0[i]));
-    let scales = [w0 & LOW6, (w2 & LOW4) | (((w0 >> 6) & LOW2) << 4)];
-    let mins = [w1 & LOW6, ((w2 >> 4) & LOW4) | (((w1 >> 6) & LOW2) << 4)];
-    let bytes = |[a, b]: [u32; 2]| {
-        let (a, b) = (a.to_le_bytes(), b.to_le_bytes());
-        [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
-    };
-    (bytes(scales), bytes(mins))
+/// Scale and min of sub-block `j` (0..8) of a Q4_K/Q5_K block: eight 6-bit pairs packed into 12
+/// bytes, the first four whole in the low 6 bits, the last four split over nibbles and top bits
+/// (ggml's `get_scale_min_k4`).
+pub(crate) fn scale_min(j: usize, s: &[u8]) -> (u8, u8) {
+    if j < 4 {
+        (s[j] & 63, s[j + 4] & 63)
+    } else {
+        (
+            (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4),
+            (s[j + 4] >> 4) | ((s[j] >> 6) << 4),
+        )
+    }
 }
 
 /// The 256 levels (`[0, 15]`) of a Q4_K block in value order. Each 64 values share 32 bytes of
@@ -364,13 +360,13 @@ fn q4_k(bytes: &[u8], out: &mut [f32]) {
     per_block(bytes, out, |b: &[u8; 144], y: &mut [f32; 256]| {
         let (d, dmin) = (half(b[0], b[1]), half(b[2], b[3]));
         let levels = q4_k_levels(b);
-        let (scales, mins) = q4_k_scales_mins(b[4..16].try_into().expect("12 bytes"));
         for (j, (q, y)) in levels
             .chunks_exact(32)
             .zip(y.chunks_exact_mut(32))
             .enumerate()
         {
-            let (d1, m1) = (d * scales[j] as f32, dmin * mins[j] as f32);
+            let (sc, m) = scale_min(j, &b[4..16]);
+            let (d1, m1) = (d * sc as f32, dmin * m as f32);
             for (y, &q) in y.iter_mut().zip(q) {
                 *y = d1 * q as f32 - m1;
             }
@@ -382,15 +378,16 @@ fn q4_k(bytes: &[u8], out: &mut [f32]) {
 fn q5_k(bytes: &[u8], out: &mut [f32]) {
     per_block(bytes, out, |b: &[u8; 176], y: &mut [f32; 256]| {
         let (d, dmin) = (half(b[0], b[1]), half(b[2], b[3]));
-        let (scales, mins) = q4_k_scales_mins(b[4..16].try_into().expect("12 bytes"));
+        let scales = &b[4..16];
         let qh = &b[16..48];
         for (j, (qs, y)) in b[48..]
             .chunks_exact(32)
             .zip(y.chunks_exact_mut(64))
             .enumerate()
         {
-            let (d1, m1) = (d * scales[2 * j] as f32, dmin * mins[2 * j] as f32);
-            let (d2, m2) = (d * scales[2 * j + 1] as f32, dmin * mins[2 * j + 1] as f32);
+            let ((sc1, m1), (sc2, m2)) = (scale_min(2 * j, scales), scale_min(2 * j + 1, scales));
+            let (d1, m1) = (d * sc1 as f32, dmin * m1 as f32);
+            let (d2, m2) = (d * sc2 as f32, dmin * m2 as f32);
             let (u1, u2) = (1u8 << (2 * j), 2u8 << (2 * j));
             let (lo, hi) = y.split_at_mut(32);
             for l in 0..32 {
@@ -439,40 +436,4 @@ fn q6_k(bytes: &[u8], out: &mut [f32]) {
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::q4_k_scales_mins;
-    use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-
-    /// ggml's `get_scale_min_k4`, a byte at a time.
-    fn get_scale_min_k4(j: usize, q: &[u8; 12]) -> (u8, u8) {
-        if j < 4 {
-            (q[j] & 63, q[j + 4] & 63)
-        } else {
-            (
-                (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4),
-                (q[j + 4] >> 4) | ((q[j] >> 6) << 4),
-            )
-        }
-    }
-
-    #[test]
-    fn q4_k_scales_unpack_as_ggml_decodes_them() {
-        let mut rng = StdRng::seed_from_u64(12);
-        let edges = [[0u8; 12], [0xff; 12], [0xc0; 12], [0x3f; 12], [0xf0; 12]];
-        let random = (0..4096).map(|_| std::array::from_fn(|_| rng.random::<u8>()));
-        for q in edges.into_iter().chain(random) {
-            let (scales, mins) = q4_k_scales_mins(&q);
-            for j in 0..8 {
-                assert_eq!(
-                    (scales[j], mins[j]),
-                    get_scale_min_k4(j, &q),
-                    "{q:?}, pair {j}"
-                );
-            }
-        }
-    }
 }

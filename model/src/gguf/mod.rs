@@ -17,7 +17,7 @@ mod error;
 pub mod writer;
 
 pub use dequant::{DequantError, GgmlType, dequantize_bytes};
-pub(crate) use dequant::{q4_k_levels, q4_k_scales_mins, q5_0_levels, q6_k_levels};
+pub(crate) use dequant::{q4_k_levels, q5_0_levels, q6_k_levels, scale_min};
 pub use error::GgufError;
 
 use std::collections::btree_map::Entry;

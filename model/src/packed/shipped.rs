@@ -14,7 +14,7 @@
 use super::dot::Kernel;
 use super::format::{GROUP, K_BLOCK, PackedFormat, Shipped};
 use super::quantize::{ActRow, K_SUM};
-use crate::gguf::{q4_k_levels, q4_k_scales_mins, q6_k_levels};
+use crate::gguf::{q4_k_levels, q6_k_levels, scale_min};
 use half::f16;
 
 /// `outs[i][r]` = Σ w_r·x_i for a tile of weight rows in `shipped` blocks (`w_scales`: the
@@ -60,11 +60,11 @@ impl KScales {
     #[inline(always)]
     fn q4_k(b: &[u8; 144]) -> Self {
         let half = |i: usize| f16::from_le_bytes([b[i], b[i + 1]]).to_f32();
-        let (scales, mins) = q4_k_scales_mins(b[4..16].try_into().expect("12 bytes"));
+        let pairs: [(u8, u8); 8] = std::array::from_fn(|j| scale_min(j, &b[4..16]));
         Self {
             // Sub-block j (32 values) is runs 2j and 2j + 1.
-            scales: std::array::from_fn(|g| scales[g / 2] as i16),
-            mins: mins.map(i16::from),
+            scales: std::array::from_fn(|g| pairs[g / 2].0 as i16),
+            mins: pairs.map(|p| p.1 as i16),
             d: half(0),
             dmin: half(2),
         }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""llama.cpp's last-position logits for prompts of token ids, through llama-cpp-python on a GGUF:
-the oracle of the as-shipped logit tests. Reads {"prompts": [{"name": ..., "ids": [...]}]} as JSON
-from stdin and writes each prompt's logits as raw little-endian f32, `<name>.f32`, into --out;
-prints one JSON object. The prompt goes in as one batch (llama.cpp's prefill kernels) or, with
---one-at-a-time, a token per step (its decode kernels). Exit code 3 when llama_cpp is absent."""
+"""llama.cpp's logits at every position of prompts of token ids, through llama-cpp-python on a
+GGUF: the oracle of the as-shipped logit test. Reads {"prompts": [{"name": ..., "ids": [...]}]} as
+JSON from stdin and writes each prompt's logits, [positions, vocab] as raw little-endian f32,
+`<name>.f32`, into --out; prints one JSON object. The prompt goes in as one batch (llama.cpp's
+prefill kernels) or, with --one-at-a-time, a token per step (its decode kernels). Exit code 3
+when llama_cpp is absent."""
 import argparse, json, os, sys
 
 p = argparse.ArgumentParser()
@@ -22,17 +23,14 @@ except ImportError as e:
 prompts = json.load(sys.stdin)["prompts"]
 n_ctx = max(len(q["ids"]) for q in prompts) + 1
 llm = llama_cpp.Llama(model_path=a.model, n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx,
-                      n_threads=a.threads, n_threads_batch=a.threads, logits_all=False, verbose=False)
+                      n_threads=a.threads, n_threads_batch=a.threads, logits_all=True, verbose=False)
 n_vocab = llm.n_vocab()
 os.makedirs(a.out, exist_ok=True)
 for q in prompts:
     llm.reset()
     for batch in ([[t] for t in q["ids"]] if a.one_at_a_time else [q["ids"]]):
         llm.eval(batch)
-    # The last token's row: without logits_all, `Llama.scores` is not filled.
-    ptr = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
-    row = np.ctypeslib.as_array(ptr, shape=(n_vocab,))
-    row.astype("<f4").tofile(os.path.join(a.out, q["name"] + ".f32"))
+    llm.scores[: len(q["ids"])].astype("<f4").tofile(os.path.join(a.out, q["name"] + ".f32"))
 print(json.dumps({"llama_cpp_python": llama_cpp.__version__, "threads": a.threads,
                   "one_at_a_time": a.one_at_a_time,
                   "n_vocab": n_vocab, "prompts": [q["name"] for q in prompts]}))

@@ -52,9 +52,10 @@ pub enum Feed {
     OneAtATime,
 }
 
-/// llama.cpp's last-position logits for each prompt of token ids (`scripts/llama_cpp_logits.py`,
-/// through `out`); `Ok(Err(note))` when llama-cpp-python is not installed.
-pub fn last_logits(
+/// llama.cpp's logits at every position of each prompt of token ids, `[positions × vocab]` row
+/// after row (`scripts/llama_cpp_logits.py`, through files in `out`); `Ok(Err(note))` when
+/// llama-cpp-python is not installed.
+pub fn logits(
     gguf: &Path,
     threads: usize,
     prompts: &[(String, Vec<u32>)],

@@ -142,10 +142,10 @@ fn as_shipped_holds_the_files_own_values(
 }
 
 /// `--packed gguf` against llama.cpp itself (llama-cpp-python 0.3.36 on the same file, 1 thread,
-/// `scripts/llama_cpp_logits.py`): the mean |Δlogit| at the last position of every prompt fixture,
-/// next to the float model's. llama.cpp is fed each prompt as one batch and a token at a time; the
-/// batched run first reproduces the fixture's own record of llama.cpp against HF, so the oracle is
-/// the llama.cpp the fixture measured.
+/// `scripts/llama_cpp_logits.py`): the mean |Δlogit| over every position of the prompt fixtures
+/// (732), next to the float model's. llama.cpp is fed each prompt as one batch and a token at a
+/// time. Its last positions first reproduce the fixture's own record of llama.cpp against HF, so
+/// the oracle is the llama.cpp the fixture measured.
 #[test]
 fn as_shipped_logits_against_llama_cpp() {
     let (Some(path), Some(float)) = (paths::real_model_for_tests(), default_model()) else {
@@ -164,7 +164,7 @@ fn as_shipped_logits_against_llama_cpp() {
         .collect();
     let llama = |feed| {
         let out = std::env::temp_dir().join(format!("llama-cpp-logits-{}", std::process::id()));
-        let rows = gemma::llama_cpp::last_logits(&path, 1, &prompts, feed, &out)
+        let rows = gemma::llama_cpp::logits(&path, 1, &prompts, feed, &out)
             .unwrap()
             .unwrap_or_else(|note| panic!("{note}"));
         std::fs::remove_dir_all(&out).ok();
@@ -178,70 +178,97 @@ fn as_shipped_logits_against_llama_cpp() {
         weights::Packing::AsShipped,
     )
     .unwrap();
-    let mean_abs = |a: &[f32], b: &[f32]| {
+    let sum_abs = |a: &[f32], b: &[f32]| {
         assert_eq!(a.len(), b.len());
         a.iter()
             .zip(b)
             .map(|(a, b)| (a - b).abs() as f64)
             .sum::<f64>()
-            / a.len() as f64
     };
-    // Per prompt: as shipped and float32 against each feed, the feeds against each other, and as
-    // shipped and llama.cpp (batched) against float32.
+    // Σ |Δ| over every logit of every position: as shipped and float32 against each feed, the
+    // feeds against each other, as shipped and llama.cpp (batched) against float32.
     let mut sums = [0.0f64; 7];
+    let (mut count, mut positions) = (0, 0);
+    // Positions whose top token is llama.cpp's (batched): as shipped, float32.
+    let mut top_equal = [0; 2];
     for (i, ((name, ids), (b, o))) in prompts
         .iter()
         .zip(batched.iter().zip(&one_by_one))
         .enumerate()
     {
+        let flat = |rows: Vec<Vec<f32>>| rows.concat();
+        let (s, f) = (
+            flat(all_logits(&shipped, ids)),
+            flat(all_logits(float, ids)),
+        );
+        let vocab = s.len() / ids.len();
+        let last = |v: &[f32]| v[v.len() - vocab..].to_vec();
         let hf = read_npy_f32(&format!("gemma3-270m/{name}_last_logits.npy"));
         let recorded = crosscheck["prompts"][i]["last_logits_mean_abs_diff"]
             .as_f64()
             .unwrap();
-        let hf_vs_llama = mean_abs(&hf, b);
+        let hf_vs_llama = sum_abs(&hf, &last(b)) / vocab as f64;
         assert!(
             (hf_vs_llama / recorded - 1.0).abs() < 1e-3,
-            "{name}: llama.cpp is {hf_vs_llama} from HF here, the fixture recorded {recorded}"
+            "{name}: llama.cpp's last logits are {hf_vs_llama} from HF here, the fixture recorded {recorded}"
         );
-        let (s, f) = (last_logits(&shipped, ids), last_logits(float, ids));
         let d = [
-            mean_abs(&s, b),
-            mean_abs(&s, o),
-            mean_abs(&f, b),
-            mean_abs(&f, o),
-            mean_abs(b, o),
+            sum_abs(&s, b),
+            sum_abs(&s, o),
+            sum_abs(&f, b),
+            sum_abs(&f, o),
+            sum_abs(b, o),
+            sum_abs(&s, &f),
+            sum_abs(b, &f),
         ];
+        let n = s.len() as f64;
         eprintln!(
-            "{name}: mean |Δlogit| against llama.cpp batched / one at a time: as shipped {:.4} / {:.4}, float32 {:.4} / {:.4}; llama.cpp's two feeds {:.4} apart; as shipped against float32 {:.4}",
-            d[0],
-            d[1],
-            d[2],
-            d[3],
-            d[4],
-            mean_abs(&s, &f)
+            "{name} ({} positions): mean |Δlogit| against llama.cpp batched / one at a time: as shipped {:.4} / {:.4}, float32 {:.4} / {:.4}; llama.cpp's feeds {:.4} apart; from float32: as shipped {:.4}, llama.cpp {:.4}",
+            ids.len(),
+            d[0] / n,
+            d[1] / n,
+            d[2] / n,
+            d[3] / n,
+            d[4] / n,
+            d[5] / n,
+            d[6] / n
         );
-        assert_eq!(argmax(&s), argmax(b), "{name}: top token");
-        let to_float = [mean_abs(&s, &f), mean_abs(b, &f)];
-        for (sum, d) in sums.iter_mut().zip(d.into_iter().chain(to_float)) {
-            *sum += d / prompts.len() as f64;
+        for (sum, d) in sums.iter_mut().zip(d) {
+            *sum += d;
+        }
+        (count, positions) = (count + s.len(), positions + ids.len());
+        let tops = |v: &[f32]| v.chunks(vocab).map(argmax).collect::<Vec<_>>();
+        for (equal, ours) in top_equal.iter_mut().zip([&s, &f]) {
+            *equal += tops(ours)
+                .iter()
+                .zip(tops(b))
+                .filter(|(a, b)| **a == *b)
+                .count();
         }
     }
-    let [s_b, s_o, f_b, f_o, feeds, s_f, b_f] = sums;
+    let [s_b, s_o, f_b, f_o, feeds, s_f, b_f] = sums.map(|s| s / count as f64);
     eprintln!(
-        "mean over the prompts: as shipped {s_b:.4} / {s_o:.4}, float32 {f_b:.4} / {f_o:.4}, llama.cpp's feeds {feeds:.4} apart; from float32: as shipped {s_f:.4}, llama.cpp batched {b_f:.4}"
+        "over {positions} positions: as shipped {s_b:.4} / {s_o:.4}, float32 {f_b:.4} / {f_o:.4}, llama.cpp's feeds {feeds:.4} apart; from float32: as shipped {s_f:.4}, llama.cpp {b_f:.4}; llama.cpp's top token at {} (as shipped) and {} (float32)",
+        top_equal[0], top_equal[1]
     );
-    // The kernel issue's "as shipped no farther from llama.cpp than float32" is not met (measured
-    // 0.388 / 0.329 against 0.245 / 0.225): a quantized run's rounding noise changes with any
-    // change of f32 summation order. llama.cpp's own two feeds are 0.341 apart, and this project's
-    // scalar and AVX2 kernels (the same integers as AVX-512's, another f32 order) give 0.368 /
-    // 0.338, and 0.324 from float32 against AVX-512's 0.263. So the test holds as shipped to
-    // llama.cpp's own spread and, with that noise, to what llama.cpp costs the float model.
+    // As shipped costs the float model what llama.cpp's kernels cost it (measured 0.99×; the
+    // scalar kernel 1.02×).
+    assert!(
+        s_f <= 1.1 * b_f,
+        "as shipped is {s_f} from float32, llama.cpp {b_f}"
+    );
+    // The kernel issue's "no farther from llama.cpp than float32" is not met (measured 1.12×):
+    // a quantized run's rounding noise changes with the f32 summation order, and llama.cpp's own
+    // two feeds are about as far apart (0.206) as it is from float32 (0.200). As shipped stays
+    // within that spread (measured 1.09×; the scalar kernel 1.12×).
     assert!(
         (s_b + s_o) / 2.0 <= 1.25 * feeds,
         "as shipped is {s_b} / {s_o} from llama.cpp, which is {feeds} from itself"
     );
     assert!(
-        s_f <= 1.5 * b_f,
-        "as shipped is {s_f} from float32, llama.cpp {b_f}"
+        top_equal[0] as f64 >= 0.97 * top_equal[1] as f64,
+        "llama.cpp's top token at {} positions as shipped, {} in float32",
+        top_equal[0],
+        top_equal[1]
     );
 }

@@ -30,9 +30,12 @@ pub fn run(
 ) -> anyhow::Result<Result<LlamaCppReport, String>> {
     let request = serde_json::json!({"prefill_ids": prefill_ids, "short_ids": short_ids});
     let args = [
-        ("--threads", threads.to_string()),
-        ("--decode-tokens", decode_tokens.to_string()),
-        ("--repeats", repeats.to_string()),
+        "--threads".into(),
+        threads.to_string(),
+        "--decode-tokens".into(),
+        decode_tokens.to_string(),
+        "--repeats".into(),
+        repeats.to_string(),
     ];
     let line = match python("llama_cpp_bench.py", gguf, &args, request)? {
         Ok(line) => line,
@@ -67,18 +70,36 @@ pub fn logits(
             .collect::<Vec<_>>()
     });
     let mut args = vec![
-        ("--threads", threads.to_string()),
-        ("--out", out.display().to_string()),
+        "--threads".into(),
+        threads.to_string(),
+        "--out".into(),
+        out.display().to_string(),
     ];
     if feed == Feed::OneAtATime {
-        args.push(("--one-at-a-time", String::new()));
+        args.push("--one-at-a-time".into());
     }
-    if let Err(note) = python("llama_cpp_logits.py", gguf, &args, request)? {
-        return Ok(Err(note));
-    }
-    let rows = prompts.iter().map(|(name, _)| {
+    let line = match python("llama_cpp_logits.py", gguf, &args, request)? {
+        Ok(line) => line,
+        Err(note) => return Ok(Err(note)),
+    };
+    let report: serde_json::Value = serde_json::from_str(&line)
+        .with_context(|| format!("llama_cpp_logits.py: unexpected output {line:?}"))?;
+    let vocab = report["n_vocab"]
+        .as_u64()
+        .with_context(|| format!("llama_cpp_logits.py: no n_vocab in {line:?}"))?
+        as usize;
+    let rows = prompts.iter().map(|(name, ids)| {
         let file = out.join(format!("{name}.f32"));
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let want = ids.len() * vocab * 4;
+        if bytes.len() != want {
+            bail!(
+                "{}: {} bytes, expected {want} ({} positions × {vocab} f32 logits)",
+                file.display(),
+                bytes.len(),
+                ids.len()
+            );
+        }
         Ok(bytes
             .as_chunks::<4>()
             .0
@@ -94,7 +115,7 @@ pub fn logits(
 fn python(
     script: &str,
     gguf: &Path,
-    args: &[(&str, String)],
+    args: &[String],
     request: serde_json::Value,
 ) -> anyhow::Result<Result<String, String>> {
     if gguf.extension().is_none_or(|e| e != "gguf") {
@@ -111,11 +132,7 @@ fn python(
     let mut child = Command::new("python3")
         .arg(&script)
         .args(["--model", &gguf.display().to_string()])
-        .args(
-            args.iter()
-                .flat_map(|(k, v)| [*k, v.as_str()])
-                .filter(|a| !a.is_empty()),
-        )
+        .args(args)
         .env("PYTHONPATH", pythonpath)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -5,42 +5,17 @@
 //! The Q4_0 file's types are also the mix `--packed q4_0` uses, and `--packed q4_0`'s load
 //! (`load_packed` with that mix, straight from the shipped file) holds exactly its matrices.
 
+mod common;
+
 use burn::tensor::DType;
+use common::quantize;
 use gemma::paths;
 use model::BackendKind;
 use model::gguf::{GgmlType, GgufFile};
 use model::packed::{PackedFormat, PackedMatrix, Shipped};
 use model::projection::Projection;
 use model::weights::{Packing, gguf_name, load_packed};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn llama_quantize() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .join(".cache/llama.cpp/bin/llama-quantize");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run scripts/test.sh, which builds llama.cpp's tools",
-        bin.display()
-    );
-    bin
-}
-
-fn quantize(input: &Path, output: &Path, ty: &str) {
-    let out = Command::new(llama_quantize())
-        .arg("--allow-requantize")
-        .args([input, output])
-        .arg(ty)
-        .output()
-        .expect("llama-quantize runs");
-    assert!(
-        out.status.success(),
-        "llama-quantize {ty} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use std::path::Path;
 
 #[test]
 fn q8_0_and_q4_0_equal_llama_quantize_on_every_matrix() {

@@ -7,6 +7,7 @@ use gemma::paths;
 use model::{BackendKind, Gemma3, host};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 
 pub fn fixture(rel: &str) -> PathBuf {
@@ -124,4 +125,33 @@ pub fn default_model() -> Option<&'static Gemma3> {
             Some(load(&path, &BackendKind::default_kind().device().unwrap()))
         })
         .as_ref()
+}
+
+/// llama.cpp's own `llama-quantize`, as `scripts/test.sh` builds it.
+pub fn llama_quantize() -> PathBuf {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join(".cache/llama.cpp/bin/llama-quantize");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/test.sh, which builds llama.cpp's tools",
+        bin.display()
+    );
+    bin
+}
+
+/// `llama-quantize --allow-requantize input output ty`.
+pub fn quantize(input: &Path, output: &Path, ty: &str) {
+    let out = Command::new(llama_quantize())
+        .arg("--allow-requantize")
+        .args([input, output])
+        .arg(ty)
+        .output()
+        .expect("llama-quantize runs");
+    assert!(
+        out.status.success(),
+        "llama-quantize {ty} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -23,6 +23,7 @@ pub mod rms_norm;
 pub mod rope;
 pub mod sampling;
 pub mod scoring;
+pub mod threaded_matmul;
 pub mod threads;
 pub mod tied_embedding;
 pub mod tokenizer;

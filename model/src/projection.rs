@@ -18,6 +18,7 @@ use burn::prelude::*;
 use crate::gemma3::Gemma3;
 use crate::host;
 use crate::packed::{PackedFormat, PackedMatrix};
+use crate::threaded_matmul;
 use crate::tied_embedding::TiedEmbedding;
 
 /// The seven projections of a decoder layer, by their path inside the layer (the same in Burn
@@ -47,7 +48,12 @@ impl Projection {
     /// `[b, t, in] -> [b, t, out]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         match self {
-            Self::Float(linear) => linear.forward(x),
+            // Gemma's projections have no bias; one with a bias goes to Burn's `Linear`.
+            Self::Float(linear) => match &linear.bias {
+                None => threaded_matmul::matmul(&x, &linear.weight.val())
+                    .unwrap_or_else(|| linear.forward(x)),
+                Some(_) => linear.forward(x),
+            },
             Self::Packed(w) => packed_matmul(w, x),
         }
     }

@@ -3,8 +3,8 @@
 //! more than any cache, so this measures memory as a real decode step does), for 1 and 4 rows.
 //! `flex` is Burn's matmul (`Linear::forward`), which flex runs on one thread at these shapes;
 //! `threaded` is `model::threaded_matmul` (what `Projection::forward` runs: flex's own on one
-//! thread), on rayon's pool of `RAYON_NUM_THREADS`, called from a worker of that pool as the commands call the model
-//! (`model::threads`). After criterion's report it prints the best time of each, the bandwidth
+//! thread), on rayon's pool of `RAYON_NUM_THREADS`, called from a worker of that pool as the
+//! commands call the model (`model::threads`). After criterion's report it prints the best time of each, the bandwidth
 //! it reached, and the ratio, from this one invocation.
 
 use burn::nn::{Linear, LinearConfig};

@@ -5,8 +5,8 @@
 //! every layer projection of a decode step (`[1..5, 640] × [640, 2048]`, …), which is bound by
 //! reading its weights. On flex, in f32 and without autodiff, with two threads or more,
 //! [`matmul`] runs those shapes on rayon's pool instead, reading the weight in place from flex's
-//! storage. Everything else (other
-//! backends, dtypes, shapes, an autodiff graph) is left to Burn's matmul.
+//! storage. Everything else (other backends, dtypes, shapes, an autodiff graph) is left to Burn's
+//! matmul.
 //!
 //! Order of the float sums, the same on every kernel path and at every thread count (so at one
 //! thread, where flex runs them, the outputs differ from these by f32 rounding): the rows
@@ -27,7 +27,7 @@ use crate::packed::Kernel;
 /// burn-flex 0.22.1's `PARALLEL_THRESHOLD` (m·n·k): from there on flex threads the matmul itself.
 pub const FLEX_THREADS_FROM: usize = 192 * 192 * 192;
 
-/// Weight rows per task: contiguous memory to stream (80 KiB at 320 columns, 512 KiB at 2048), and
+/// Weight rows per task: contiguous memory to stream (64 KiB at 256 columns, 512 KiB at 2048), and
 /// a fixed split, so the sums do not depend on the thread count.
 pub const CHUNK: usize = 64;
 
@@ -47,7 +47,7 @@ pub fn matmul(x: &Tensor<3>, w: &Tensor<2>) -> Option<Tensor<3>> {
     let values = weight.as_slice::<f32>()?;
     // An x on another backend or in a graph would be an error in Burn's matmul too: leave it there.
     x.clone().try_into_primitive::<Flex>().ok()?;
-    // Only a GEMMA_KERNEL this CPU cannot run fails here; flex's matmul then runs instead.
+    // Only a GEMMA_KERNEL this CPU cannot run fails here, and loading the model refused it.
     let kernel = Kernel::selected().ok()?;
     let xs = host::to_vec(x.clone()).ok()?;
     let out = gemm(&xs, values, m, k, n, kernel);

@@ -132,6 +132,13 @@ fn kernel_child() {
         _ => {
             let err = m.matmul(&x, 1).unwrap_err().to_string();
             assert!(err.contains("GEMMA_KERNEL") && err.contains(&name), "{err}");
+            // Loading a float model is refused too, before the file is even looked at.
+            let device = burn::prelude::Device::flex();
+            let missing = std::path::Path::new("no-such-model.gguf");
+            let err = model::weights::load_model(missing, &device, burn::tensor::DType::F32)
+                .expect_err("refused")
+                .to_string();
+            assert!(err.contains("GEMMA_KERNEL") && err.contains(&name), "{err}");
         }
     }
 }

@@ -76,6 +76,8 @@ pub fn read_config(path: &Path) -> anyhow::Result<Gemma3Config> {
 /// Loads the model in `path` onto `device`, its weights in `dtype`: a `.gguf` file, an HF
 /// checkpoint, or a burnpack written by `gemma convert`.
 pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
+    // f32 decode-shaped matmuls use the kernel too (`threaded_matmul`): refused before any work.
+    crate::packed::Kernel::selected()?;
     if let Some(bpk) = burnpack::find(path) {
         return burnpack::load(&bpk, device, dtype);
     }

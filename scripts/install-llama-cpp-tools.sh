@@ -11,16 +11,25 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.cache/llama.cpp"
 py="$root/.cache/llama-cpp-python"
 version=0.3.36
+# ggml's AMX kernels segfault in a batched forward of this model on Sapphire Rapids (seen
+# 2026-12-04, ggml-org/llama.cpp#20824), so the build leaves AMX out; the stamp says so, and an
+# install from before is rebuilt.
+build="$version, no AMX"
+amx_off=()
+if [ "$(uname -m)" = x86_64 ]; then
+  flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  amx_off=("-DCMAKE_C_FLAGS=$flags" "-DCMAKE_CXX_FLAGS=$flags")
+fi
 tools=(llama-batched-bench llama-bench llama-perplexity llama-quantize llama-server)
 # The binding's own dependencies (pyproject.toml of the sdist), pinned.
 py_deps=(numpy==2.2.6 typing-extensions==4.15.0 diskcache==5.6.3 jinja2==3.1.6)
 present=1
 for t in "${tools[@]}"; do [ -x "$dest/bin/$t" ] || present=0; done
-[ "$(cat "$dest/version" 2>/dev/null)" = "$version" ] || present=0
+[ "$(cat "$dest/version" 2>/dev/null)" = "$build" ] || present=0
 PYTHONPATH="$py" python3 -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$version')" \
   2>/dev/null || present=0
 if [ "$present" = 1 ]; then
-  echo "llama.cpp (llama-cpp-python $version): tools in $dest/bin, binding in $py (present)"; exit 0
+  echo "llama.cpp (llama-cpp-python $build): tools in $dest/bin, binding in $py (present)"; exit 0
 fi
 command -v cmake >/dev/null || { echo "needs cmake (apt-get install cmake)" >&2; exit 1; }
 work=$(mktemp -d)
@@ -33,7 +42,7 @@ sdist="$work/llama_cpp_python-$version"
 cmake -S "$sdist/vendor/llama.cpp" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
   -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
   -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN/../lib' \
-  >/dev/null
+  "${amx_off[@]}" >/dev/null
 # The compiler's warnings go to a log, shown only if the build fails.
 cmake --build "$work/build" -j "$(nproc)" --target llama "${tools[@]}" >"$work/build.log" 2>&1 \
   || { tail -n 40 "$work/build.log" >&2; exit 1; }
@@ -46,6 +55,6 @@ cp -r "$sdist/llama_cpp" "$py/"
 # The binding looks for its libraries in llama_cpp/lib, and they for each other in ../lib.
 mkdir -p "$py/llama_cpp/lib"
 cp -P "$dest"/lib/lib*.so* "$py/llama_cpp/lib/"
-echo "$version" > "$dest/version"
+echo "$build" > "$dest/version"
 PYTHONPATH="$py" python3 -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__, 'ready in $py')"
 echo "llama.cpp tools ready in $dest/bin: ${tools[*]}"

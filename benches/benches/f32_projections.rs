@@ -12,7 +12,8 @@ use burn::prelude::*;
 use criterion::Criterion;
 use model::threaded_matmul;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+
+mod common;
 
 /// (in, out) of a decoder layer's projections, in `LAYER_PROJECTIONS` order.
 const SHAPES: [(usize, usize); 7] = [
@@ -69,19 +70,11 @@ fn run() {
         let mut group = c.benchmark_group(format!("f32_projections_m{rows}"));
         group.sample_size(10);
         for (name, threaded) in [("flex", false), ("threaded", true)] {
-            let mut min = Duration::MAX;
-            group.bench_function(name, |b| {
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        step(threaded);
-                    }
-                    let elapsed = start.elapsed();
-                    min = min.min(elapsed / iters as u32);
-                    elapsed
-                })
-            });
-            best.push((rows, name, min));
+            best.push((
+                rows,
+                name,
+                common::best_of(&mut group, name, || step(threaded)),
+            ));
         }
         group.finish();
     }
@@ -92,21 +85,15 @@ fn run() {
         bytes as f64 / 1e6
     );
     println!(
-        "{:<5} {:<9} {:>10} {:>8} {:>14}",
-        "rows", "variant", "best", "GB/s", "vs flex"
+        "{:<5} {:<9} {:>11} {:>12} {:>8}",
+        "rows", "variant", "best", "bandwidth", "vs flex"
     );
     for &(rows, name, t) in &best {
         let Some(&(.., base)) = best.iter().find(|(r, n, _)| *r == rows && *n == "flex") else {
             continue;
         };
-        if t == Duration::MAX || base == Duration::MAX {
-            continue; // filtered out by a name filter
+        if let Some(line) = common::versus(t, base, bytes) {
+            println!("{rows:<5} {name:<9} {line}");
         }
-        println!(
-            "{rows:<5} {name:<9} {:>7.2} ms {:>8.1} {:>13.2}x",
-            t.as_secs_f64() * 1e3,
-            bytes as f64 / t.as_secs_f64() / 1e9,
-            base.as_secs_f64() / t.as_secs_f64()
-        );
     }
 }

@@ -6,7 +6,8 @@ use burn::tensor::DType;
 use burn::tensor::activation::softmax;
 
 use crate::attention_mask::MaskSpec;
-use crate::kv_cache::{LayerCache, Step};
+use crate::decode_attention;
+use crate::kv_cache::{Keys, LayerCache, Step};
 use crate::projection::Projection;
 use crate::rms_norm::RmsNorm;
 use crate::rope::RopeTables;
@@ -59,25 +60,43 @@ impl Attention {
         // GQA without copying keys: the `group` query heads of one key head become extra rows,
         // [b, h, t, hd] -> [b, kvh, group * t, hd] (query head = kv_head * group + g, as HF repeats).
         let q = q.reshape([b, kvh, group * t, hd]);
-        let mut scores = q.matmul(keys.k.swap_dims(2, 3)).mul_scalar(self.scale);
-        if let Some(cap) = self.softcap {
-            scores = scores.div_scalar(cap).tanh().mul_scalar(cap);
-        }
-        let spec = MaskSpec {
+        let mask = MaskSpec {
             queries,
             keys: &keys.positions,
             window: cache.window(),
         };
-        // Softmax in f32 whatever the activations' type, as HF does.
-        let mut scores = scores.cast(DType::F32);
-        if let Some(mask) = spec.build(group, &scores.device()) {
-            scores = scores + mask;
-        }
-        let out = softmax(scores, 3).cast(keys.v.dtype()).matmul(keys.v); // [b, kvh, group * t, hd]
+        let (scale, softcap) = (self.scale, self.softcap);
+        let fused =
+            decode_attention::attend(&q, &keys, &mask, scale as f32, softcap.map(|c| c as f32));
+        let out = fused.unwrap_or_else(|| attend_by_ops(q, &keys, &mask, group, scale, softcap));
         let out = out
             .reshape([b, h, t, hd])
             .swap_dims(1, 2)
             .reshape([b, t, h * hd]);
         self.o_proj.forward(out)
     }
+}
+
+/// Burn's ops, what every backend runs: `softmax(q·kᵀ·scale + mask)·v` for `q: [b, kvh, group *
+/// t, hd]`, `-> [b, kvh, group * t, hd]` (on flex, [`decode_attention`] fuses decode steps).
+pub fn attend_by_ops(
+    q: Tensor<4>,
+    keys: &Keys,
+    mask: &MaskSpec,
+    group: usize,
+    scale: f64,
+    softcap: Option<f64>,
+) -> Tensor<4> {
+    let mut scores = q.matmul(keys.k.clone().swap_dims(2, 3)).mul_scalar(scale);
+    if let Some(cap) = softcap {
+        scores = scores.div_scalar(cap).tanh().mul_scalar(cap);
+    }
+    // Softmax in f32 whatever the activations' type, as HF does.
+    let mut scores = scores.cast(DType::F32);
+    if let Some(mask) = mask.build(group, &scores.device()) {
+        scores = scores + mask;
+    }
+    softmax(scores, 3)
+        .cast(keys.v.dtype())
+        .matmul(keys.v.clone())
 }

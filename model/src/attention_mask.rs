@@ -18,6 +18,13 @@ impl MaskSpec<'_> {
         k.is_some_and(|k| k <= q && self.window.is_none_or(|w| q - k < w))
     }
 
+    /// May query row `r` of batch row `row` see key slot `j`; query rows are laid out as in
+    /// [`MaskSpec::build`] (row `g·t + i` is token `i`).
+    pub fn visible(&self, row: usize, r: usize, j: usize) -> bool {
+        let qs = &self.queries[row];
+        self.allowed(qs[r % qs.len()], self.keys[row][j])
+    }
+
     /// `[batch, 1, group * t, n]` with 0 where allowed and a large negative number elsewhere,
     /// repeated for the `group` query heads that share a key head; `None` when every key is
     /// allowed (a decode step of rows with equal lengths).

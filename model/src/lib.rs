@@ -8,6 +8,7 @@ pub mod backend;
 pub mod byte_source;
 pub mod chat_template;
 pub mod config;
+pub mod decode_attention;
 pub mod decoder_layer;
 pub mod dtype;
 pub mod engine;

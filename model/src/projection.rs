@@ -90,15 +90,21 @@ impl Projection {
 
 /// `x · Wᵀ` on the host with the packed kernels: `[b, t, cols] -> [b, t, rows]`.
 pub fn packed_matmul(w: &PackedMatrix, x: Tensor<3>) -> Tensor<3> {
+    on_host(x, w.rows(), |x, n| {
+        w.matmul(x, n)
+            .expect("packed matmul shapes are checked when packing")
+    })
+}
+
+/// `f(values, b · t)` on the host, for `[b, t, _] -> [b, t, cols]` with the packed kernels: `f`
+/// returns `b · t · cols` values.
+pub fn on_host(x: Tensor<3>, cols: usize, f: impl FnOnce(&[f32], usize) -> Vec<f32>) -> Tensor<3> {
     let [b, t, _] = x.dims();
     let (device, dtype) = (x.device(), x.dtype());
-    // Shapes were checked when packing, and a failed device read is a broken device: no
-    // meaningful recovery inside a forward pass.
+    // A failed device read is a broken device: no meaningful recovery inside a forward pass.
     let values = host::to_vec(x).expect("reading activations for the packed matmul");
-    let out = w
-        .matmul(&values, b * t)
-        .expect("packed matmul shapes are checked when packing");
-    Tensor::from_data(TensorData::new(out, [b, t, w.rows()]), (&device, dtype))
+    let out = f(&values, b * t);
+    Tensor::from_data(TensorData::new(out, [b, t, cols]), (&device, dtype))
 }
 
 // By hand rather than derived: a derived enum puts the variant name into every parameter's

@@ -5,7 +5,7 @@
 
 use super::dot::{LANES, for_each_dot, sum_lanes, term};
 use super::format::{GROUP, K_BLOCK, PackedFormat, Shipped};
-use super::quantize::{ActFormat, ActRow, Activations};
+use super::quantize::{self, ActFormat, ActRow};
 use super::shipped::{self, BlockDot, KScales, Q6_K_OFFSET, RUNS};
 use half::f16;
 use std::arch::x86_64::*;
@@ -20,14 +20,21 @@ impl Avx2 {
         (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("f16c")).then_some(Avx2(()))
     }
 
-    /// `Activations::quantize`, auto-vectorized for AVX2 (same integer and float operations).
-    pub(super) fn quantize(self, x: &[f32], cols: usize, format: ActFormat) -> Activations {
+    /// `quantize::quantize_blocks`, auto-vectorized for AVX2 (same integer and float operations).
+    pub(super) fn quantize_blocks(
+        self,
+        x: &[f32],
+        format: ActFormat,
+        q: &mut [i8],
+        scales: &mut [f32],
+        sums: &mut [i32],
+    ) {
         #[target_feature(enable = "avx2")]
-        fn quantize(x: &[f32], cols: usize, format: ActFormat) -> Activations {
-            Activations::quantize(x, cols, format)
+        fn run(x: &[f32], format: ActFormat, q: &mut [i8], scales: &mut [f32], sums: &mut [i32]) {
+            quantize::quantize_blocks(x, format, q, scales, sums)
         }
         // SAFETY: `self` exists, so the CPU has AVX2.
-        unsafe { quantize(x, cols, format) }
+        unsafe { run(x, format, q, scales, sums) }
     }
 
     /// `dot::Kernel::tile` with R runs of 32 values per block.

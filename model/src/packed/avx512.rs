@@ -1,13 +1,14 @@
-//! The AVX-512 VNNI kernel of `dot`, a register-blocked GEMM: `vpdpbusd` multiplies 64 unsigned
-//! by 64 signed bytes and adds each group of four products into one of 16 i32 lanes, in one
-//! instruction (AVX2 needs four for half as many). Each step of 64 values keeps [`ROWS`] weight
-//! vectors and [`TOKENS`] activation vectors in registers and updates all `ROWS × TOKENS`
-//! accumulators, so one load serves several multiply-adds.
+//! The AVX-512 VNNI kernels of `dot`. Int8 runs as the token-lane GEMM (`token_lanes`) from
+//! [`token_lanes::MIN_ROWS`] activation rows on and on AVX2 below, both in the reference's float
+//! order.
 //!
-//! `vpdpbusd` needs one unsigned operand. The weights are made unsigned by an offset `c`
-//! (Int8: `w + 128`, a flip of the sign bit; Int4: the stored nibble `q + 8`), and each lane
-//! starts from `-c · Σ x` over its four values, so the lane ends at exactly Σ w·x. Lanes are
-//! scaled by their block's `w_scale · x_scale` in f32 (the rounding that `dot` documents).
+//! Int4 runs a register-blocked GEMM: `vpdpbusd` multiplies 64 unsigned by 64 signed bytes and
+//! adds each group of four products into one of 16 i32 lanes, in one instruction (AVX2 needs
+//! four for half as many). Each step of 64 values keeps [`ROWS`] weight vectors and [`TOKENS`]
+//! activation vectors in registers and updates all `ROWS × TOKENS` accumulators, so one load
+//! serves several multiply-adds. The stored nibbles `q + 8` are the unsigned operand, and each
+//! lane starts from `-8 · Σ x` over its four values, so the lane ends at exactly Σ w·x. Lanes
+//! are scaled by their block's `w_scale · x_scale` in f32 (the rounding that `dot` documents).
 //!
 //! The K-quant block sums ([`BlockDot`]) are AVX2's at twice the width: 64 levels unpacked per
 //! step, `vpmaddubsw` and `vpmaddwd` with the run scales, exact i32 totals, so the same bits as
@@ -15,8 +16,9 @@
 
 use super::avx2::{Avx2, load_128, load_256};
 use super::format::{K_BLOCK, PackedFormat, Shipped};
-use super::quantize::{ActFormat, ActRow, Activations};
+use super::quantize::{ActFormat, ActRow, TokenLanes};
 use super::shipped::{self, BlockDot, KScales, Q6_K_OFFSET, RUNS};
+use super::token_lanes;
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -40,26 +42,40 @@ impl Avx512 {
         .then_some(Self(avx2))
     }
 
-    /// `Activations::quantize`: AVX2's (activations are a small part of the work).
-    pub(super) fn quantize(self, x: &[f32], cols: usize, format: ActFormat) -> Activations {
-        self.0.quantize(x, cols, format)
+    /// `quantize::quantize_blocks`: AVX2's (activations are a small part of the work).
+    pub(super) fn quantize_blocks(
+        self,
+        x: &[f32],
+        format: ActFormat,
+        q: &mut [i8],
+        scales: &mut [f32],
+        sums: &mut [i32],
+    ) {
+        self.0.quantize_blocks(x, format, q, scales, sums)
     }
 
-    /// `dot::Kernel::tile`: `outs[i][r]` = Σ w_r·x_i.
-    pub(super) fn tile(
+    /// `dot::Kernel::tile`: `outs[i][r]` = Σ w_r·x_i, R runs of 32 values per block. Int8 runs
+    /// as the token-lane GEMM where the activations come interleaved, and on AVX2 below that
+    /// (both in the reference's order); Int4 runs the register blocks below.
+    pub(super) fn tile<const R: usize>(
         self,
         format: PackedFormat,
         w: &[u8],
         w_scales: &[f16],
         x: &[ActRow],
+        lanes: Option<&TokenLanes>,
         outs: &mut [&mut [f32]],
     ) {
-        // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI, and F16C.
-        unsafe {
-            match format {
-                PackedFormat::Int8 { block } => tile::<false>(block, w, w_scales, x, outs),
-                PackedFormat::Int4 { block } => tile::<true>(block, w, w_scales, x, outs),
-                PackedFormat::Shipped(_) => unreachable!("dot::Kernel::tile routes shipped blocks"),
+        match (format, lanes) {
+            // SAFETY: `self` exists, so the CPU has AVX-512 F, BW and VNNI, and F16C.
+            (PackedFormat::Int8 { .. }, Some(lanes)) => unsafe {
+                token_lanes::int8_tile::<R>(w, w_scales, x, lanes, outs)
+            },
+            (PackedFormat::Int8 { .. }, None) => self.0.tile::<R>(format, w, w_scales, x, outs),
+            // SAFETY: as above.
+            (PackedFormat::Int4 { .. }, _) => unsafe { tile_b::<R>(w, w_scales, x, outs) },
+            (PackedFormat::Shipped(_), _) => {
+                unreachable!("dot::Kernel::tile routes shipped blocks")
             }
         }
     }
@@ -213,35 +229,15 @@ struct Layout {
     blocks: usize,
 }
 
-/// Runs the register blocks of a tile. `B` is the block in runs of 32 values (1, 2 or 4).
+/// Runs the register blocks of an Int4 tile. `B` is the block in runs of 32 values (1, 2 or 4).
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
-fn tile<const INT4: bool>(
-    block: usize,
-    w: &[u8],
-    w_scales: &[f16],
-    x: &[ActRow],
-    outs: &mut [&mut [f32]],
-) {
-    match block {
-        32 => tile_b::<INT4, 1>(w, w_scales, x, outs),
-        64 => tile_b::<INT4, 2>(w, w_scales, x, outs),
-        _ => tile_b::<INT4, 4>(w, w_scales, x, outs),
-    }
-}
-
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
-fn tile_b<const INT4: bool, const B: usize>(
-    w: &[u8],
-    w_scales: &[f16],
-    x: &[ActRow],
-    outs: &mut [&mut [f32]],
-) {
+fn tile_b<const B: usize>(w: &[u8], w_scales: &[f16], x: &[ActRow], outs: &mut [&mut [f32]]) {
     let Some(cols) = x.first().map(|x| x.q.len()) else {
         return;
     };
     let l = Layout {
         cols,
-        row_bytes: if INT4 { cols / 2 } else { cols },
+        row_bytes: cols / 2,
         blocks: cols / (B * 32),
     };
     let rows = w.len() / l.row_bytes;
@@ -272,7 +268,7 @@ fn tile_b<const INT4: bool, const B: usize>(
                     match (nr, nt) {
                         // SAFETY: the asserts above, and nr rows of w and ws from r0 on.
                         $(($r, $t) => unsafe {
-                            micro::<INT4, B, $r, $t>(l, w.as_ptr(), ws.as_ptr(), x, &mut out)
+                            micro::<B, $r, $t>(l, w.as_ptr(), ws.as_ptr(), x, &mut out)
                         },)*
                         _ => unreachable!("register blocks are at most {ROWS} × {TOKENS}"),
                     }
@@ -300,7 +296,7 @@ fn tile_b<const INT4: bool, const B: usize>(
 /// F/BW/VNNI.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 #[inline]
-unsafe fn micro<const INT4: bool, const B: usize, const R: usize, const T: usize>(
+unsafe fn micro<const B: usize, const R: usize, const T: usize>(
     l: Layout,
     w: *const u8,
     ws: *const f16,
@@ -313,11 +309,11 @@ unsafe fn micro<const INT4: bool, const B: usize, const R: usize, const T: usize
     let full = l.cols / STEP;
     for s in 0..full {
         // SAFETY: step s < full lies inside every row (the caller's contract).
-        unsafe { step::<INT4, B, R, T, false>(l, w, ws, xq, xs, s, &mut acc) };
+        unsafe { step::<B, R, T, false>(l, w, ws, xq, xs, s, &mut acc) };
     }
     if full * STEP < l.cols {
         // SAFETY: as above, for the half step that B = 1 allows at the end.
-        unsafe { step::<INT4, B, R, T, true>(l, w, ws, xq, xs, full, &mut acc) };
+        unsafe { step::<B, R, T, true>(l, w, ws, xq, xs, full, &mut acc) };
     }
     for (r, acc) in acc.iter().enumerate() {
         for (t, &acc) in acc.iter().enumerate() {
@@ -332,13 +328,7 @@ unsafe fn micro<const INT4: bool, const B: usize, const R: usize, const T: usize
 /// As [`micro`], and step `s` must lie inside the rows.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
 #[inline]
-unsafe fn step<
-    const INT4: bool,
-    const B: usize,
-    const R: usize,
-    const T: usize,
-    const HALF: bool,
->(
+unsafe fn step<const B: usize, const R: usize, const T: usize, const HALF: bool>(
     l: Layout,
     w: *const u8,
     ws: *const f16,
@@ -348,13 +338,13 @@ unsafe fn step<
     acc: &mut [[__m512; T]; R],
 ) {
     let zero = _mm512_setzero_si512();
-    let offset = _mm512_set1_epi8(if INT4 { 8 } else { -128 }); // read as u8: 8 or 128
+    let offset = _mm512_set1_epi8(8);
     let mut wv = [zero; R];
     let mut wsv = [_mm512_setzero_ps(); R];
     for r in 0..R {
         // SAFETY: row r of R, step s inside it.
         unsafe {
-            wv[r] = weights::<INT4, HALF>(w.add(r * l.row_bytes), s);
+            wv[r] = weights::<HALF>(w.add(r * l.row_bytes), s);
             wsv[r] = f16_scales::<B, HALF>(ws.add(r * l.blocks), s);
         }
     }
@@ -374,42 +364,36 @@ unsafe fn step<
     }
 }
 
-/// Step `s` of the weight row at `row` as 64 unsigned bytes (`w + 128`, or Int4's stored
-/// `q + 8`), in the order of the activation values; the missing half of a `HALF` step is zero.
+/// Step `s` of the Int4 weight row at `row` as 64 unsigned bytes (the stored `q + 8`), in the
+/// order of the activation values; the missing half of a `HALF` step is zero.
 ///
 /// # Safety
 /// The step's bytes must be readable.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn weights<const INT4: bool, const HALF: bool>(row: *const u8, s: usize) -> __m512i {
-    if INT4 {
-        // Two runs of 16 nibble bytes: run k's low nibbles are its values 0..16, high 16..32.
-        let mask = _mm256_set1_epi8(0x0f);
-        // SAFETY: a step has 32 bytes, a half step 16.
-        let v = unsafe {
-            let p = row.add(s * STEP / 2);
-            if HALF {
-                _mm256_zextsi128_si256(_mm_loadu_si128(p.cast()))
-            } else {
-                _mm256_loadu_si256(p.cast())
-            }
-        };
-        let (lo, hi) = (
-            _mm256_and_si256(v, mask),
-            _mm256_and_si256(_mm256_srli_epi16::<4>(v), mask),
-        );
-        // Quadwords [lo0 lo1 hi0 hi1 lo2 lo3 hi2 hi3]: run 0 then run 1, each in value order.
-        let order = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
-        _mm512_permutex2var_epi64(
-            _mm512_zextsi256_si512(lo),
-            order,
-            _mm512_zextsi256_si512(hi),
-        )
-    } else {
-        // SAFETY: the caller's contract.
-        let v = unsafe { load::<HALF>(row.add(s * STEP)) };
-        _mm512_xor_si512(v, _mm512_set1_epi8(-128))
-    }
+unsafe fn weights<const HALF: bool>(row: *const u8, s: usize) -> __m512i {
+    // Two runs of 16 nibble bytes: run k's low nibbles are its values 0..16, high 16..32.
+    let mask = _mm256_set1_epi8(0x0f);
+    // SAFETY: a step has 32 bytes, a half step 16.
+    let v = unsafe {
+        let p = row.add(s * STEP / 2);
+        if HALF {
+            _mm256_zextsi128_si256(_mm_loadu_si128(p.cast()))
+        } else {
+            _mm256_loadu_si256(p.cast())
+        }
+    };
+    let (lo, hi) = (
+        _mm256_and_si256(v, mask),
+        _mm256_and_si256(_mm256_srli_epi16::<4>(v), mask),
+    );
+    // Quadwords [lo0 lo1 hi0 hi1 lo2 lo3 hi2 hi3]: run 0 then run 1, each in value order.
+    let order = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    _mm512_permutex2var_epi64(
+        _mm512_zextsi256_si512(lo),
+        order,
+        _mm512_zextsi256_si512(hi),
+    )
 }
 
 /// 64 bytes, or 32 and zeros.

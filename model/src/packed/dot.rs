@@ -5,21 +5,30 @@
 //! - `Scalar` (the reference) and `Avx2`: `dot_b · (w_scale_b · x_scale_b)` ([`term`]) is added
 //!   to lane `b mod LANES` of [`LANES`] f32 sums, which [`sum_lanes`] adds up in a fixed order.
 //!   The AVX2 kernel evaluates exactly these operations, so the two are bit-identical.
-//! - `Avx512`: the integer sums of each group of four values (exact i32) are scaled by their
-//!   block's `w_scale · x_scale` and fused-multiply-added into 16 f32 lanes (lane = group mod
-//!   16), then added up by a fixed tree. Same integers, other rounding: outputs differ from the
-//!   reference by f32 rounding only (a few ulp of Σ |term|), and are equal whenever every
-//!   product and partial sum is exact (power-of-two scales; tested).
+//! - `Avx512`: Int8 as the reference, bit for bit: from [`token_lanes::MIN_ROWS`] activation
+//!   rows on as a GEMM with one token per lane (`token_lanes`), below that on AVX2. Int4: the
+//!   integer sums of each group of four values (exact i32) are scaled by their block's `w_scale
+//!   · x_scale` and fused-multiply-added into 16 f32 lanes (lane = group mod 16), then added up
+//!   by a fixed tree. Same integers, other rounding: outputs differ from the reference by f32
+//!   rounding only (a few ulp of Σ |term|), and are equal whenever every product and partial
+//!   sum is exact (power-of-two scales; tested).
+//!
+//! Every kernel computes an output the same way whatever the batch, so a row gives the same bits
+//! alone as in a batch (tested).
 
 use super::format::{GROUP, PackedFormat, Shipped};
-use super::quantize::{ActFormat, ActRow, Activations};
+use super::quantize::{self, ActFormat, ActRow, Activations, TokenLanes};
 use super::shipped;
 use half::f16;
 
 #[cfg(target_arch = "x86_64")]
-use super::{avx2::Avx2, avx512::Avx512};
+use super::{avx2::Avx2, avx512::Avx512, token_lanes};
 use anyhow::{Result, bail};
+use rayon::prelude::*;
 use std::sync::OnceLock;
+
+/// Activation values per quantization task: a decode step's rows stay one task.
+const QUANTIZE_VALUES: usize = 16 * 1024;
 
 /// The environment variable that forces a kernel: `scalar`, `avx2`, `avx512` or `auto`.
 pub const KERNEL_ENV: &str = "GEMMA_KERNEL";
@@ -94,29 +103,63 @@ impl Kernel {
         }
     }
 
-    /// Quantizes activation rows `[n, cols]` per block (the same values on every kernel).
-    pub(super) fn quantize(self, x: &[f32], cols: usize, format: ActFormat) -> Activations {
-        match self {
-            Kernel::Scalar => Activations::quantize(x, cols, format),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2(t) => t.quantize(x, cols, format),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512(t) => t.quantize(x, cols, format),
+    /// Quantizes activation rows `[n, cols]` per block (the same values on every kernel and
+    /// thread count: each block is its own), in groups of rows on rayon's pool.
+    /// With `lanes`, also interleaved for the AVX-512 GEMM ([`Kernel::wants_lanes`]).
+    pub(super) fn quantize(
+        self,
+        x: &[f32],
+        cols: usize,
+        format: ActFormat,
+        lanes: bool,
+    ) -> Activations {
+        let mut out = Activations::zeroed(x.len(), cols, format);
+        let rows = (QUANTIZE_VALUES / cols).max(1);
+        out.row_groups(x, rows)
+            .for_each(|(x, q, scales, sums)| match self {
+                Kernel::Scalar => quantize::quantize_blocks(x, format, q, scales, sums),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2(t) => t.quantize_blocks(x, format, q, scales, sums),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx512(t) => t.quantize_blocks(x, format, q, scales, sums),
+            });
+        #[cfg(target_arch = "x86_64")]
+        if lanes {
+            out.interleave();
         }
+        out
+    }
+
+    /// Whether this kernel's `tile` runs n activation rows against `format` as the AVX-512
+    /// GEMM, which takes them interleaved (`token_lanes`).
+    pub(super) fn wants_lanes(self, format: PackedFormat, n: usize) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Kernel::Avx512(_) = self {
+            return n >= token_lanes::MIN_ROWS
+                && matches!(
+                    format,
+                    PackedFormat::Int8 { .. }
+                        | PackedFormat::Shipped(Shipped::Q8_0 | Shipped::Q5_0)
+                );
+        }
+        let _ = (format, n);
+        false
     }
 
     /// `outs[i][r]` = Σ w_r·x_i for the weight rows of a tile (`w`: their quantized bytes,
-    /// `w_scales`: their block scales) and every activation row `x[i]`.
+    /// `w_scales`: their block scales) and every activation row `x[i]`, also interleaved in
+    /// `lanes` where [`Kernel::wants_lanes`] asked for it.
     pub(super) fn tile(
         self,
         format: PackedFormat,
         w: &[u8],
         w_scales: &[f16],
         x: &[ActRow],
+        lanes: Option<&TokenLanes>,
         outs: &mut [&mut [f32]],
     ) {
         if let PackedFormat::Shipped(s) = format {
-            return shipped::tile(self, s, w, w_scales, x, outs);
+            return shipped::tile(self, s, w, w_scales, x, lanes, outs);
         }
         // Monomorphize per runs of 32 per block so the per-block loops have constant trip counts.
         fn run<const R: usize>(
@@ -125,6 +168,7 @@ impl Kernel {
             w: &[u8],
             w_scales: &[f16],
             x: &[ActRow],
+            lanes: Option<&TokenLanes>,
             outs: &mut [&mut [f32]],
         ) {
             match kernel {
@@ -134,13 +178,13 @@ impl Kernel {
                 #[cfg(target_arch = "x86_64")]
                 Kernel::Avx2(t) => t.tile::<R>(format, w, w_scales, x, outs),
                 #[cfg(target_arch = "x86_64")]
-                Kernel::Avx512(t) => t.tile(format, w, w_scales, x, outs),
+                Kernel::Avx512(t) => t.tile::<R>(format, w, w_scales, x, lanes, outs),
             }
         }
         match format.block() / GROUP {
-            1 => run::<1>(self, format, w, w_scales, x, outs),
-            2 => run::<2>(self, format, w, w_scales, x, outs),
-            _ => run::<4>(self, format, w, w_scales, x, outs),
+            1 => run::<1>(self, format, w, w_scales, x, lanes, outs),
+            2 => run::<2>(self, format, w, w_scales, x, lanes, outs),
+            _ => run::<4>(self, format, w, w_scales, x, lanes, outs),
         }
     }
 }

@@ -22,13 +22,14 @@ pub(super) fn matmul(w: &PackedMatrix, x: &Activations, n: usize, kernel: Kernel
     for _ in 0..rows.div_ceil(TILE) {
         tiles.extend(windows.iter_mut().filter_map(Iterator::next));
     }
+    let lanes = x.lanes();
     let x: Vec<_> = (0..n).map(|i| x.row(i)).collect();
     let (row_bytes, scales) = (w.format.row_bytes(w.cols), w.format.row_scales(w.cols));
     tiles.par_chunks_mut(n).enumerate().for_each(|(t, outs)| {
         let rows = t * TILE..((t + 1) * TILE).min(rows);
         let wq = &w.quants[rows.start * row_bytes..rows.end * row_bytes];
         let ws = &w.scales[rows.start * scales..rows.end * scales];
-        kernel.tile(w.format, wq, ws, &x, outs)
+        kernel.tile(w.format, wq, ws, &x, lanes, outs)
     });
     out
 }

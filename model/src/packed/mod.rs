@@ -10,8 +10,8 @@
 //! `llama-quantize` makes them.
 //!
 //! Files: `format` (formats, scales, nibble order), `quantize` (weights and activations),
-//! `dot` (block dot products and the choice of kernel; `avx2` and `avx512` are its x86 SIMD
-//! kernels), `shipped` (ggml's block types), `matmul` (threads and tiling).
+//! `dot` (block dot products and the choice of kernel; `avx2`, `avx512` and `token_lanes` are
+//! its x86 SIMD kernels), `shipped` (ggml's block types), `matmul` (threads and tiling).
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -24,6 +24,8 @@ mod quantize;
 mod shipped;
 #[cfg(test)]
 mod tests;
+#[cfg(target_arch = "x86_64")]
+mod token_lanes;
 
 pub use dot::{KERNEL_ENV, Kernel};
 pub use format::{PackedFormat, Shipped};
@@ -31,6 +33,7 @@ pub use format::{PackedFormat, Shipped};
 use anyhow::{Result, bail, ensure};
 use format::GROUP;
 use half::f16;
+use quantize::{ActFormat, Activations};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -301,26 +304,54 @@ impl PackedMatrix {
 
     /// [`PackedMatrix::matmul`] with a given kernel.
     pub fn matmul_with(&self, x: &[f32], n: usize, kernel: Kernel) -> Result<Vec<f32>> {
-        ensure!(
-            n.checked_mul(self.cols) == Some(x.len()),
-            "{} activations for [{n}, {}]",
-            x.len(),
-            self.cols
-        );
-        ensure!(
-            n.checked_mul(self.rows).is_some(),
-            "[{n}, {}] output is too large",
-            self.rows
-        );
-        if n == 0 {
-            return Ok(vec![]);
+        let [out] = Self::matmul_each_with([self], x, n, kernel)?;
+        Ok(out)
+    }
+
+    /// `x · Wᵀ` for matrices that share their input `x` (`[n, cols]`, the same cols): `x` is
+    /// quantized once for each activation format among them, not once per matrix.
+    pub fn matmul_each<const N: usize>(
+        ws: [&Self; N],
+        x: &[f32],
+        n: usize,
+    ) -> Result<[Vec<f32>; N]> {
+        Self::matmul_each_with(ws, x, n, Kernel::selected()?)
+    }
+
+    fn matmul_each_with<const N: usize>(
+        ws: [&Self; N],
+        x: &[f32],
+        n: usize,
+        kernel: Kernel,
+    ) -> Result<[Vec<f32>; N]> {
+        for w in ws {
+            ensure!(
+                n.checked_mul(w.cols) == Some(x.len()),
+                "{} activations for [{n}, {}]",
+                x.len(),
+                w.cols
+            );
+            ensure!(
+                n.checked_mul(w.rows).is_some(),
+                "[{n}, {}] output is too large",
+                w.rows
+            );
         }
-        Ok(matmul::matmul(
-            self,
-            &kernel.quantize(x, self.cols, self.format.activations()),
-            n,
-            kernel,
-        ))
+        let mut quantized: Vec<((ActFormat, bool), Activations)> = Vec::new();
+        Ok(ws.map(|w| {
+            if n == 0 {
+                return vec![];
+            }
+            let key = (w.format.activations(), kernel.wants_lanes(w.format, n));
+            let i = match quantized.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    quantized.push((key, kernel.quantize(x, w.cols, key.0, key.1)));
+                    quantized.len() - 1
+                }
+            };
+            matmul::matmul(w, &quantized[i].1, n, kernel)
+        }))
     }
 
     /// Row `r`'s quantized bytes and block scales.

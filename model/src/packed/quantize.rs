@@ -6,6 +6,7 @@
 use super::format::{GROUP, K_BLOCK, MAX_BLOCK, PackedFormat, Shipped, block_scale, pack_int4};
 use anyhow::{Result, bail, ensure};
 use half::f16;
+use rayon::prelude::*;
 
 /// How the activations a weight format multiplies are quantized.
 #[allow(non_camel_case_types)]
@@ -24,6 +25,17 @@ pub(super) enum ActFormat {
 
 /// Values per partial sum of Q8_K (`bsums`).
 pub(super) const K_SUM: usize = 16;
+
+impl ActFormat {
+    /// Values per scale, and per partial sum.
+    fn blocks(self) -> (usize, usize) {
+        match self {
+            ActFormat::Block(b) => (b, b),
+            ActFormat::Q8_0 => (GROUP, GROUP),
+            ActFormat::Q8_K => (K_BLOCK, K_SUM),
+        }
+    }
+}
 
 impl PackedFormat {
     /// How this format's activations are quantized.
@@ -159,7 +171,15 @@ pub(super) struct Activations {
     /// `[n, cols / sum_block]`: Σ q over each run of `sum_block` values, for kernels that store
     /// weights with an offset or a min.
     sums: Vec<i32>,
+    /// The same rows interleaved for the AVX-512 GEMM, when its kernel asked for them.
+    lanes: Option<TokenLanes>,
 }
+
+#[cfg(target_arch = "x86_64")]
+pub(super) use super::token_lanes::TokenLanes;
+/// Only x86 has the AVX-512 GEMM.
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) enum TokenLanes {}
 
 /// One row of [`Activations`].
 #[derive(Clone, Copy)]
@@ -172,54 +192,66 @@ pub(super) struct ActRow<'a> {
 impl Activations {
     /// `x` is `[n, cols]` with cols a multiple of the block. A block holding a non-finite value
     /// gets a NaN or infinite scale, so the outputs it feeds are not finite either (never
-    /// silently wrong).
-    #[inline(always)] // into each kernel's wrapper, to vectorize with its target features
+    /// silently wrong). The reference, in one task: [`super::dot::Kernel::quantize`] runs it on
+    /// rayon's pool.
+    #[cfg(test)]
     pub fn quantize(x: &[f32], cols: usize, format: ActFormat) -> Self {
-        let (block, sum_block) = match format {
-            ActFormat::Block(b) => (b, b),
-            ActFormat::Q8_0 => (GROUP, GROUP),
-            ActFormat::Q8_K => (K_BLOCK, K_SUM),
-        };
-        let blocks = x.len() / block;
-        let mut out = Activations {
+        let mut out = Self::zeroed(x.len(), cols, format);
+        quantize_blocks(x, format, &mut out.q, &mut out.scales, &mut out.sums);
+        out
+    }
+
+    /// Room for `len` values in rows of `cols`, every level, scale and sum zero.
+    pub fn zeroed(len: usize, cols: usize, format: ActFormat) -> Self {
+        let (block, sum_block) = format.blocks();
+        Activations {
             cols,
             block,
             sum_block,
-            q: vec![0; x.len()],
-            scales: Vec::with_capacity(blocks),
-            sums: Vec::with_capacity(x.len() / sum_block),
-        };
-        for (x, q) in x.chunks_exact(block).zip(out.q.chunks_exact_mut(block)) {
-            let (inv_d, d) = match format {
-                ActFormat::Block(_) | ActFormat::Q8_0 => {
-                    let amax = abs_max(x);
-                    let d = amax / 127.0;
-                    let d = if format == ActFormat::Q8_0 {
-                        f16::from_f32(d).to_f32()
-                    } else {
-                        d
-                    };
-                    (if amax > 0.0 { 127.0 / amax } else { 0.0 }, d)
-                }
-                ActFormat::Q8_K => {
-                    let max = signed_max(x);
-                    if max == 0.0 {
-                        (0.0, 0.0)
-                    } else {
-                        let iscale = -127.0 / max;
-                        (iscale, 1.0 / iscale)
-                    }
-                }
-            };
-            for (q, &v) in q.iter_mut().zip(x) {
-                *q = level(v * inv_d, 127);
-            }
-            out.scales.push(d);
-            for s in q.chunks_exact(sum_block) {
-                out.sums.push(s.iter().map(|&q| q as i32).sum());
-            }
+            q: vec![0; len],
+            scales: vec![0.0; len / block],
+            sums: vec![0; len / sum_block],
+            lanes: None,
         }
-        out
+    }
+
+    /// Adds the interleaved copy of the rows for the AVX-512 GEMM.
+    #[cfg(target_arch = "x86_64")]
+    pub fn interleave(&mut self) {
+        let n = self.q.len() / self.cols;
+        self.lanes = Some(TokenLanes::new(
+            &self.q,
+            &self.scales,
+            n,
+            self.cols,
+            self.block,
+        ));
+    }
+
+    pub fn lanes(&self) -> Option<&TokenLanes> {
+        self.lanes.as_ref()
+    }
+
+    /// Levels, scales and sums, for comparing quantizations.
+    #[cfg(test)]
+    pub fn parts(&self) -> (&[i8], &[f32], &[i32]) {
+        (&self.q, &self.scales, &self.sums)
+    }
+
+    /// The rows of `x` and of these activations in groups of `rows`: the values to quantize, and
+    /// the levels, scales and sums they go to (for [`quantize_blocks`], one task per group).
+    pub fn row_groups<'a>(
+        &'a mut self,
+        x: &'a [f32],
+        rows: usize,
+    ) -> impl IndexedParallelIterator<Item = (&'a [f32], &'a mut [i8], &'a mut [f32], &'a mut [i32])>
+    {
+        let values = rows * self.cols;
+        x.par_chunks(values)
+            .zip(self.q.par_chunks_mut(values))
+            .zip(self.scales.par_chunks_mut(values / self.block))
+            .zip(self.sums.par_chunks_mut(values / self.sum_block))
+            .map(|(((x, q), s), sums)| (x, q, s, sums))
     }
 
     pub fn row(&self, i: usize) -> ActRow<'_> {
@@ -228,6 +260,54 @@ impl Activations {
             q: &self.q[i * self.cols..][..self.cols],
             scales: &self.scales[i * blocks..][..blocks],
             sums: &self.sums[i * sums..][..sums],
+        }
+    }
+}
+
+/// Quantizes whole blocks of `x` into `q`, one scale per block into `scales` and one sum per
+/// `sum_block` levels into `sums` (sized by [`Activations::zeroed`]'s rule).
+#[inline(always)] // into each kernel's wrapper, to vectorize with its target features
+pub(super) fn quantize_blocks(
+    x: &[f32],
+    format: ActFormat,
+    q: &mut [i8],
+    scales: &mut [f32],
+    sums: &mut [i32],
+) {
+    let (block, sum_block) = format.blocks();
+    let blocks = x.chunks_exact(block).zip(q.chunks_exact_mut(block)).zip(
+        scales
+            .iter_mut()
+            .zip(sums.chunks_exact_mut(block / sum_block)),
+    );
+    for ((x, q), (scale, sums)) in blocks {
+        let (inv_d, d) = match format {
+            ActFormat::Block(_) | ActFormat::Q8_0 => {
+                let amax = abs_max(x);
+                let d = amax / 127.0;
+                let d = if format == ActFormat::Q8_0 {
+                    f16::from_f32(d).to_f32()
+                } else {
+                    d
+                };
+                (if amax > 0.0 { 127.0 / amax } else { 0.0 }, d)
+            }
+            ActFormat::Q8_K => {
+                let max = signed_max(x);
+                if max == 0.0 {
+                    (0.0, 0.0)
+                } else {
+                    let iscale = -127.0 / max;
+                    (iscale, 1.0 / iscale)
+                }
+            }
+        };
+        for (q, &v) in q.iter_mut().zip(x) {
+            *q = level(v * inv_d, 127);
+        }
+        *scale = d;
+        for (sum, q) in sums.iter_mut().zip(q.chunks_exact(sum_block)) {
+            *sum = q.iter().map(|&q| q as i32).sum();
         }
     }
 }

@@ -13,7 +13,7 @@
 
 use super::dot::Kernel;
 use super::format::{GROUP, K_BLOCK, PackedFormat, Shipped};
-use super::quantize::{ActRow, K_SUM};
+use super::quantize::{ActRow, K_SUM, TokenLanes};
 use crate::gguf::{q4_k_levels, q6_k_levels, scale_min};
 use half::f16;
 
@@ -25,13 +25,26 @@ pub(super) fn tile(
     w: &[u8],
     w_scales: &[f16],
     x: &[ActRow],
+    lanes: Option<&TokenLanes>,
     outs: &mut [&mut [f32]],
 ) {
     match shipped {
-        Shipped::Q8_0 | Shipped::Q5_0 => {
-            kernel.tile(PackedFormat::Int8 { block: GROUP }, w, w_scales, x, outs)
-        }
-        Shipped::Q4_0 => kernel.tile(PackedFormat::Int4 { block: GROUP }, w, w_scales, x, outs),
+        Shipped::Q8_0 | Shipped::Q5_0 => kernel.tile(
+            PackedFormat::Int8 { block: GROUP },
+            w,
+            w_scales,
+            x,
+            lanes,
+            outs,
+        ),
+        Shipped::Q4_0 => kernel.tile(
+            PackedFormat::Int4 { block: GROUP },
+            w,
+            w_scales,
+            x,
+            lanes,
+            outs,
+        ),
         Shipped::Q4_K | Shipped::Q6_K => kernel.k_tile(shipped, w, x, outs),
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of untrusted input with AFL++ (cargo-afl, on stable Rust). Builds the
-# instrumented targets (fuzz/src/bin), writes the seed corpus from what this machine has (the
+# instrumented targets (fuzz-gguf/src/bin, fuzz/src/bin), writes the seed corpus from what this machine has (the
 # shared data, the tiny fixture, the real GGUF; none of it is in the repo) plus every past
 # crash (fuzz/regressions), runs each target for SECONDS, then fails if any input crashed,
 # aborted (an allocation above the harness's cap counts) or hung (over 1 s).
@@ -19,7 +19,7 @@ while getopts t:j: opt; do
   esac
 done
 shift $((OPTIND - 1))
-every=(gguf dequantize safetensors config_json lora_adapter ifeval_jsonl ifbench_jsonl training_jsonl)
+every=(gguf dequantize gguf_model safetensors config_json lora_adapter ifeval_jsonl ifbench_jsonl training_jsonl)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${every[@]}")
 
@@ -36,7 +36,9 @@ cargo afl config --build >/dev/null 2>&1 || true
 
 # Instrumented, so a target dir of its own (beside the main one, outside the clone).
 target_dir=${FUZZ_TARGET_DIR:-$HOME/.cache/gemma-burn/fuzz-target}
-CARGO_TARGET_DIR=$target_dir cargo afl build --release --quiet -p fuzz --features afl --bins
+# The formats crate's targets (fuzz-gguf) build without Burn; the rest need the model.
+CARGO_TARGET_DIR=$target_dir cargo afl build --release --quiet -p fuzz-gguf -p fuzz \
+  --features fuzz-gguf/afl,fuzz/afl --bins
 bin=$target_dir/release
 
 work=.cache/fuzz

@@ -3,7 +3,7 @@
 //! 512, one key head of 256 and four query heads; the rows sit at staggered lengths, so the mask
 //! is needed, as in the engine. About 700 MB of f32 keys and values, more than any cache. `ops` is Burn's
 //! ops (`model::attention::attend_by_ops`, what every other backend runs); `fused` is
-//! `model::decode_attention::attend` (what `Attention::forward` runs on flex), on rayon's pool
+//! `model::cpu_kernels::decode_attention::attend` (what `Attention::forward` runs on flex), on rayon's pool
 //! of `RAYON_NUM_THREADS`, called from a worker of that pool as the commands call the model.
 //! After criterion's report it prints the best time of each and the ratio, from this invocation.
 
@@ -11,7 +11,7 @@ use burn::prelude::*;
 use criterion::Criterion;
 use model::attention::attend_by_ops;
 use model::attention_mask::MaskSpec;
-use model::decode_attention;
+use model::cpu_kernels::decode_attention;
 use model::kv_cache::Keys;
 use std::hint::black_box;
 
@@ -31,7 +31,7 @@ struct Layer {
 }
 
 fn main() {
-    model::threads::install(None, || {
+    kernels::threads::install(None, || {
         run();
         Ok(())
     })

@@ -2,15 +2,15 @@
 //! 270M (q 640→1024, k and v 640→256, o 1024→640, gate and up 640→2048, down 2048→640; 402 MB,
 //! more than any cache, so this measures memory as a real decode step does), for 1 and 4 rows.
 //! `flex` is Burn's matmul (`Linear::forward`), which flex runs on one thread at these shapes;
-//! `threaded` is `model::threaded_matmul` (what `Projection::forward` runs: flex's own on one
+//! `threaded` is `model::cpu_kernels::threaded_matmul` (what `Projection::forward` runs: flex's own on one
 //! thread), on rayon's pool of `RAYON_NUM_THREADS`, called from a worker of that pool as the
-//! commands call the model (`model::threads`). After criterion's report it prints the best time of each, the bandwidth
+//! commands call the model (`kernels::threads`). After criterion's report it prints the best time of each, the bandwidth
 //! it reached, and the ratio, from this one invocation.
 
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use criterion::Criterion;
-use model::threaded_matmul;
+use model::cpu_kernels::threaded_matmul;
 use std::hint::black_box;
 
 mod common;
@@ -28,7 +28,7 @@ const SHAPES: [(usize, usize); 7] = [
 const LAYERS: usize = 18;
 
 fn main() {
-    model::threads::install(None, || {
+    kernels::threads::install(None, || {
         run();
         Ok(())
     })

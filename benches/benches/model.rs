@@ -12,10 +12,10 @@
 
 use burn::prelude::*;
 use criterion::{BenchmarkId, Criterion, Throughput};
+use engine::GenerationConfig;
+use engine::{self, EngineConfig, Request};
 use gemma::paths;
-use model::engine::{self, EngineConfig, Request};
-use model::generate::GenerationConfig;
-use model::packed::PackedFormat;
+use kernels::packed::PackedFormat;
 use model::{BackendKind, Gemma3, Gemma3Config, ModelDtype, host};
 use std::hint::black_box;
 use std::time::Duration;

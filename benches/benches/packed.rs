@@ -1,4 +1,4 @@
-//! Packed matmul (`model::packed`) against f32, at Gemma 3 270M's shapes: the tied LM
+//! Packed matmul (`kernels::packed`) against f32, at Gemma 3 270M's shapes: the tied LM
 //! head [n,640]×[640,262144] and the layer projections [n,640]×[640,2048] and [n,2048]×[2048,640],
 //! for n = 1 (decode), n = 8 (batched decode) and n = 64 (a prefill chunk); int8/int4 blocks of
 //! 32 and, where the input width is a multiple of 256, ggml's Q4_K and Q6_K (random blocks, as a
@@ -7,7 +7,7 @@
 //! prints each variant's best time and its speed-up over the plain f32 baseline.
 
 use criterion::{Criterion, SamplingMode};
-use model::packed::{Kernel, PackedFormat, PackedMatrix, RowChunk, Shipped};
+use kernels::packed::{Kernel, PackedFormat, PackedMatrix, RowChunk, Shipped};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hint::black_box;

@@ -43,8 +43,8 @@ enum Command {
 
 fn main() {
     let command = Cli::parse().command;
-    // On a rayon worker: see `model::threads`.
-    let result = model::threads::install(None, || match command {
+    // On a rayon worker: see `kernels::threads`.
+    let result = kernels::threads::install(None, || match command {
         Command::Score(args) => eval::cli::score::run(args),
         Command::Ifeval(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifeval),
         Command::Ifbench(args) => eval::cli::ifeval::run(args, BenchmarkKind::Ifbench),

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use common::{ifbench_file, ifbench_scorer, scratch_dir};
 use eval::ifbench;
-use eval::ifeval::io::{OutputExample, read_jsonl};
+use eval::ifeval::examples::OutputExample;
+use eval::ifeval::io::read_jsonl;
 use eval::ifeval::{Metrics, Report, ResponseExample};
 use serde::Deserialize;
 

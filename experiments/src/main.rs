@@ -28,8 +28,8 @@ enum Command {
 
 fn main() {
     let command = Cli::parse().command;
-    // On a rayon worker: see `model::threads`.
-    let result = model::threads::install(None, || match command {
+    // On a rayon worker: see `kernels::threads`.
+    let result = kernels::threads::install(None, || match command {
         Command::Quantization(args) => experiments::cli::run(*args),
         Command::Merge(args) => experiments::cli::merge(args),
         Command::Plot(args) => experiments::cli::plot(args),

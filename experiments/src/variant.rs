@@ -20,7 +20,7 @@
 //! Norm weights always stay f32 (0.03 % of the weights).
 
 use anyhow::{Result, bail};
-use model::packed::{PackedFormat, Shipped};
+use kernels::packed::{PackedFormat, Shipped};
 use serde::{Deserialize, Serialize};
 
 /// How the weights are stored.

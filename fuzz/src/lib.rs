@@ -1,13 +1,12 @@
 //! Fuzz targets: every reader of untrusted input, driven from arbitrary bytes through the same
 //! functions the tools call. A target may reject its input with an error; it must never panic,
-//! hang, or allocate above [`alloc_guard::ALLOC_CAP`]. It returns whether its reader accepted
+//! hang, or allocate above [`fuzz_gguf::alloc_guard::ALLOC_CAP`]. It returns whether its reader accepted
 //! the input, so tests can check that valid seeds get past the parser. Where an independent property exists
 //! (a parsed config written back and read again is the same config), the target asserts it.
 //!
-//! [`TARGETS`] lists them; `src/bin/<target>.rs` wraps each for AFL++ (`--features afl`), and the
-//! tests replay the seed corpus and every past crash (`regressions/<target>/`) in the suite.
+//! [`TARGETS`] lists them, with the two of the formats crate (`fuzz-gguf`, which needs no Burn);
+//! `src/bin/<target>.rs` wraps each for AFL++ (`--features afl`), and the tests replay the seed corpus and every past crash (`regressions/<target>/`) in the suite.
 
-pub mod alloc_guard;
 pub mod seeds;
 
 use std::path::Path;
@@ -16,9 +15,9 @@ use std::sync::LazyLock;
 use eval::ifeval::io::{parse_inputs, parse_jsonl_text};
 use eval::ifeval::{self, Report, ResponseExample};
 use eval::{ifbench, records};
+use gguf::{GgmlType, GgufFile};
+use kernels::packed::PackedMatrix;
 use model::config::Gemma3Config;
-use model::gguf::{GgmlType, GgufFile, dequantize_bytes};
-use model::packed::PackedMatrix;
 use model::tokenizer::GemmaTokenizer;
 use model::weights::lora_adapter::AdapterFiles;
 use model::weights::{SafetensorsFile, check_fits};
@@ -27,9 +26,10 @@ use model::weights::{SafetensorsFile, check_fits};
 pub type Target = fn(&[u8]) -> bool;
 
 /// Every target, by the name of its binary and corpus folder.
-pub const TARGETS: [(&str, Target); 8] = [
-    ("gguf", gguf),
-    ("dequantize", dequantize),
+pub const TARGETS: [(&str, Target); 9] = [
+    ("gguf", fuzz_gguf::gguf),
+    ("dequantize", fuzz_gguf::dequantize),
+    ("gguf_model", gguf_model),
     ("safetensors", safetensors),
     ("config_json", config_json),
     ("lora_adapter", lora_adapter),
@@ -46,17 +46,14 @@ fn split(data: &[u8], sep: u8) -> (&[u8], &[u8]) {
     }
 }
 
-/// A GGUF file, then what the loader reads from it: the config, every tensor dequantized, and
-/// the Q8_0 matrices packed straight from their blocks.
-pub fn gguf(data: &[u8]) -> bool {
+/// A GGUF file, then what the model's loader reads from it besides [`fuzz_gguf::gguf`]: the
+/// config, and the Q8_0 matrices packed straight from their blocks.
+pub fn gguf_model(data: &[u8]) -> bool {
     let Ok(file) = GgufFile::from_bytes("input.gguf", data.to_vec()) else {
         return false;
     };
     let _ = Gemma3Config::from_gguf(&file);
     for t in file.tensors() {
-        if let Ok(values) = file.dequantize(&t.name) {
-            assert_eq!(values.len(), t.n_elements(), "tensor '{}'", t.name);
-        }
         if let (&[cols, rows], GgmlType::Q8_0) = (&t.ne[..], t.ggml_type) {
             let raw = file
                 .read_bytes(t)
@@ -64,25 +61,6 @@ pub fn gguf(data: &[u8]) -> bool {
             let _ = PackedMatrix::from_gguf_q8_0(&raw, rows as usize, cols as usize);
         }
     }
-    true
-}
-
-/// One block type's decoder on arbitrary bytes: byte 0 picks the type id, bytes 1..5 a declared
-/// value count, which is honest (whole blocks of the rest) three times in four.
-pub fn dequantize(data: &[u8]) -> bool {
-    let Some((head, bytes)) = data.split_first_chunk::<5>() else {
-        return false;
-    };
-    let ty = GgmlType::from_id(u32::from(head[0]) % 48);
-    let declared = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    let n = match (ty.block_size(), ty.type_size()) {
-        (Some(block), Some(size)) if head[1] % 4 != 0 => bytes.len() / size * block,
-        _ => declared,
-    };
-    let Ok(values) = dequantize_bytes(ty, bytes, n) else {
-        return false;
-    };
-    assert_eq!(values.len(), n);
     true
 }
 
@@ -235,21 +213,4 @@ pub fn warm_up(target: &str) {
         "training_jsonl" => drop(LazyLock::force(&TOKENIZER)),
         _ => {}
     }
-}
-
-/// The `main` of an AFL++ binary for `target`, under [`alloc_guard::AllocGuard`].
-#[cfg(feature = "afl")]
-#[macro_export]
-macro_rules! afl_main {
-    ($target:ident) => {
-        #[global_allocator]
-        static ALLOC: $crate::alloc_guard::AllocGuard = $crate::alloc_guard::AllocGuard;
-
-        fn main() {
-            $crate::warm_up(stringify!($target));
-            ::afl::fuzz!(|data: &[u8]| {
-                $crate::$target(data);
-            });
-        }
-    };
 }

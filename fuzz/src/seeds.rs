@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use safetensors::tensor::{Dtype, TensorView};
 use std::path::Path;
 
+use gguf::writer::{GgufTensor, GgufWriter};
+use gguf::{GgmlType, GgufFile, MetaValue};
 use model::config::Gemma3Config;
-use model::gguf::writer::{GgufTensor, GgufWriter};
-use model::gguf::{GgmlType, GgufFile, MetaValue};
 use model::weights::SafetensorsFile;
 
 /// AFL++ refuses seeds above 1 MiB.
@@ -41,6 +41,13 @@ pub fn all(data_dir: &Path, real_gguf: Option<&Path>) -> Result<Vec<Seed>> {
         Some(path) => seeds.extend(real_gguf_seeds(path)?),
         None => eprintln!("fuzz seeds: the real GGUF is absent; its seeds are left out"),
     }
+    // The model's GGUF loading reads the same files as the reader.
+    let model_gguf: Vec<Seed> = seeds
+        .iter()
+        .filter(|s| s.target == "gguf")
+        .map(|s| Seed::new("gguf_model", s.name.clone(), s.bytes.clone(), s.valid))
+        .collect();
+    seeds.extend(model_gguf);
     seeds.extend(hf_seeds(&data_dir.join("fixtures/tiny-gemma3"))?);
     seeds.extend(jsonl_seeds(
         "ifeval_jsonl",

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fuzz::alloc_guard::{AllocGuard, largest_allocation};
+use fuzz_gguf::alloc_guard::{AllocGuard, largest_allocation};
+use gguf::writer::{GgufTensor, GgufWriter};
+use gguf::{GgmlType, GgufFile, MetaValue};
 use model::config::Gemma3Config;
-use model::gguf::writer::{GgufTensor, GgufWriter};
-use model::gguf::{GgmlType, GgufFile, MetaValue};
 use model::weights::{SafetensorsFile, check_fits};
 
 #[global_allocator]
@@ -53,7 +53,7 @@ fn header(n_tensors: u64, n_kv: u64) -> Vec<u8> {
     .concat()
 }
 
-fn gguf(bytes: Vec<u8>) -> Result<GgufFile, model::gguf::GgufError> {
+fn gguf(bytes: Vec<u8>) -> Result<GgufFile, gguf::GgufError> {
     GgufFile::from_bytes("hostile.gguf", bytes)
 }
 

@@ -6,10 +6,10 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use kernels::packed::{PackedFormat, Shipped};
 use model::backend::BackendKind;
 use model::dtype::ModelDtype;
 use model::gemma3::Gemma3;
-use model::packed::{PackedFormat, Shipped};
 use model::tokenizer::GemmaTokenizer;
 use model::weights::Packing;
 
@@ -122,6 +122,18 @@ impl ModelArgs {
             tokenizer_path,
             tokenizer,
         })
+    }
+
+    /// [`ModelArgs::load`], saying on stderr from where and how fast.
+    pub fn load_and_report(&self) -> anyhow::Result<Loaded> {
+        let loaded = self.load()?;
+        eprintln!(
+            "loaded {} on {} in {:.1}s",
+            loaded.model_path.display(),
+            loaded.backend,
+            loaded.load_secs
+        );
+        Ok(loaded)
     }
 
     pub fn load(&self) -> anyhow::Result<Loaded> {

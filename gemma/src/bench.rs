@@ -5,8 +5,8 @@ use burn::module::Module;
 use serde::Serialize;
 use std::time::Instant;
 
+use engine::{GenerationConfig, generate_batch};
 use model::gemma3::Gemma3;
-use model::generate::{GenerationConfig, generate_batch};
 use model::host;
 use model::tokenizer::GemmaTokenizer;
 
@@ -103,7 +103,7 @@ pub fn run(model: &Gemma3, tok: &GemmaTokenizer, cfg: &BenchConfig) -> anyhow::R
         // rayon's pool runs the CPU backends and the packed kernels (`gemma bench --threads`).
         threads: rayon::current_num_threads(),
         packed_kernel: if model.is_packed() {
-            Some(model::packed::Kernel::selected()?.name())
+            Some(kernels::packed::Kernel::selected()?.name())
         } else {
             None
         },

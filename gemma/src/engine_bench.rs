@@ -9,10 +9,10 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
+use engine::GenerationConfig;
+use engine::{self, EngineConfig, Request};
 use model::chat_template::{self, Message};
-use model::engine::{self, EngineConfig, Request};
 use model::gemma3::Gemma3;
-use model::generate::GenerationConfig;
 use model::tokenizer::GemmaTokenizer;
 
 /// The workload's prompts: the first `n` of `<data-dir>/data/ifeval/input_data.jsonl`, each as

@@ -6,7 +6,7 @@ use burn::tensor::DType;
 use burn::tensor::activation::softmax;
 
 use crate::attention_mask::MaskSpec;
-use crate::decode_attention;
+use crate::cpu_kernels::decode_attention;
 use crate::kv_cache::{Keys, LayerCache, Step};
 use crate::projection::Projection;
 use crate::rms_norm::RmsNorm;
@@ -99,4 +99,92 @@ pub fn attend_by_ops(
     softmax(scores, 3)
         .cast(keys.v.dtype())
         .matmul(keys.v.clone())
+}
+
+/// The fused decode path (on flex) against Burn's ops, and what it leaves to them.
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use crate::cpu_kernels::decode_attention::{MAX_QUERY_ROWS, attend};
+    use crate::host;
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    fn random(len: usize, rng: &mut StdRng) -> Vec<f32> {
+        (0..len).map(|_| rng.random_range(-2.0..2.0)).collect()
+    }
+
+    #[test]
+    fn flex_decode_steps_match_burns_ops_and_the_rest_is_left_to_them() {
+        let device = Device::flex();
+        let mut rng = StdRng::seed_from_u64(12);
+        let (b, slots, hd, group) = (3, 40, 64, 4);
+        // Cache-shaped buffers, `[rows, slots, kv_heads, hd]`, read through the cache's view.
+        let buffer = |rng: &mut StdRng| {
+            Tensor::<4>::from_data(
+                TensorData::new(random(b * slots * hd, rng), [b, slots, 1, hd]),
+                &device,
+            )
+        };
+        let (kb, vb) = (buffer(&mut rng), buffer(&mut rng));
+        let view = |t: &Tensor<4>, n| t.clone().narrow(1, 0, n).swap_dims(1, 2);
+        let q = Tensor::<4>::from_data(
+            TensorData::new(random(b * group * hd, &mut rng), [b, 1, group, hd]),
+            &device,
+        );
+        // Rows of lengths 7, 30 and 12 (the query is the last position) on a window of 9.
+        let lens = [7usize, 30, 12];
+        let queries: Vec<Vec<usize>> = lens.iter().map(|&l| vec![l - 1]).collect();
+        let run = |n: usize| {
+            let positions: Vec<Vec<Option<usize>>> = lens
+                .iter()
+                .map(|&l| (0..n).map(|s| (s < l).then_some(s)).collect())
+                .collect();
+            let keys = Keys {
+                k: view(&kb, n),
+                v: view(&vb, n),
+                positions,
+            };
+            let mask = MaskSpec {
+                queries: &queries,
+                keys: &keys.positions,
+                window: Some(9),
+            };
+            let ours = attend(&q, &keys, &mask, 0.125, None).expect("a decode step on flex");
+            let burn = attend_by_ops(q.clone(), &keys, &mask, group, 0.125, None);
+            (host::to_vec(ours).unwrap(), host::to_vec(burn).unwrap())
+        };
+        let (ours, burn) = run(30);
+        let worst = ours
+            .iter()
+            .zip(&burn)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-5, "max |Δ| {worst} against Burn's ops");
+        // Hidden slots past the longest row change no bit.
+        assert_eq!(run(40).0, ours, "padding with hidden slots");
+
+        // A prompt chunk, another dtype, autodiff: Burn's.
+        let positions = vec![vec![Some(0)]; b];
+        let keys = Keys {
+            k: view(&kb, 1),
+            v: view(&vb, 1),
+            positions,
+        };
+        let queries = vec![vec![0]; b];
+        let mask = MaskSpec {
+            queries: &queries,
+            keys: &keys.positions,
+            window: None,
+        };
+        let tall = Tensor::<4>::zeros([b, 1, MAX_QUERY_ROWS + 1, hd], &device);
+        assert!(
+            attend(&tall, &keys, &mask, 1.0, None).is_none(),
+            "a prompt chunk"
+        );
+        let half = q.clone().cast(DType::BF16);
+        assert!(attend(&half, &keys, &mask, 1.0, None).is_none(), "bf16");
+        let ad = device.clone().autodiff();
+        let qa = Tensor::<4>::from_data(q.to_data(), &ad);
+        assert!(attend(&qa, &keys, &mask, 1.0, None).is_none(), "autodiff");
+    }
 }

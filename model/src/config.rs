@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
 
-use crate::gguf::GgufFile;
+use gguf::GgufFile;
 
 /// Whether a layer attends to the whole prefix or to the last `sliding_window` positions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,8 +3,9 @@
 use burn::prelude::*;
 use rayon::prelude::*;
 
-use crate::packed::PackedMatrix;
-use crate::projection::{Projection, on_host};
+use crate::cpu_kernels::packed_matmul::on_host;
+use crate::projection::Projection;
+use kernels::packed::PackedMatrix;
 
 #[derive(Module, Debug)]
 pub struct FeedForward {

@@ -4,22 +4,21 @@
 //! parameters and multiplies with the packed CPU kernels (inference only).
 //!
 //! Quantizing the model walks these projections by module path, with a predicate choosing
-//! which ones (mlx's `nn.quantize(class_predicate)`); see [`Gemma3::map_projections`].
+//! which ones (mlx's `nn.quantize(class_predicate)`); see [`crate::module_walk`].
 
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use burn::module::{
     Content, Devices, Module, ModuleDisplay, ModuleDisplayDefault, ModuleMapper, ModuleVisitor,
 };
 use burn::nn::Linear;
 use burn::prelude::*;
 
-use crate::gemma3::Gemma3;
+use kernels::packed::{PackedFormat, PackedMatrix};
+
+use crate::cpu_kernels::{packed_matmul::packed_matmul, threaded_matmul};
 use crate::host;
-use crate::packed::{PackedFormat, PackedMatrix};
-use crate::threaded_matmul;
-use crate::tied_embedding::TiedEmbedding;
 
 /// The seven projections of a decoder layer, by their path inside the layer (the same in Burn
 /// and HF): the one list every walk over the projections uses.
@@ -86,25 +85,6 @@ impl Projection {
             &values, out, inp, format,
         )?)))
     }
-}
-
-/// `x · Wᵀ` on the host with the packed kernels: `[b, t, cols] -> [b, t, rows]`.
-pub fn packed_matmul(w: &PackedMatrix, x: Tensor<3>) -> Tensor<3> {
-    on_host(x, w.rows(), |x, n| {
-        w.matmul(x, n)
-            .expect("packed matmul shapes are checked when packing")
-    })
-}
-
-/// `f(values, b · t)` on the host, for `[b, t, _] -> [b, t, cols]` with the packed kernels: `f`
-/// returns `b · t · cols` values.
-pub fn on_host(x: Tensor<3>, cols: usize, f: impl FnOnce(&[f32], usize) -> Vec<f32>) -> Tensor<3> {
-    let [b, t, _] = x.dims();
-    let (device, dtype) = (x.device(), x.dtype());
-    // A failed device read is a broken device: no meaningful recovery inside a forward pass.
-    let values = host::to_vec(x).expect("reading activations for the packed matmul");
-    let out = f(&values, b * t);
-    Tensor::from_data(TensorData::new(out, [b, t, cols]), (&device, dtype))
 }
 
 // By hand rather than derived: a derived enum puts the variant name into every parameter's
@@ -183,103 +163,7 @@ impl ModuleDisplayDefault for Projection {
 
 impl ModuleDisplay for Projection {}
 
-/// The projections of decoder layer `$l` in [`LAYER_PROJECTIONS`] order, borrowed with `$r`
-/// (`&` or `&mut`).
-macro_rules! layer_projections {
-    ($l:expr, $($r:tt)+) => {
-        [
-            $($r)+ $l.self_attn.q_proj,
-            $($r)+ $l.self_attn.k_proj,
-            $($r)+ $l.self_attn.v_proj,
-            $($r)+ $l.self_attn.o_proj,
-            $($r)+ $l.mlp.gate_proj,
-            $($r)+ $l.mlp.up_proj,
-            $($r)+ $l.mlp.down_proj,
-        ]
-    };
-}
-
 /// The module path of projection `name` (from [`LAYER_PROJECTIONS`]) of decoder layer `layer`.
 pub(crate) fn layer_path(layer: usize, name: &str) -> String {
     format!("layers.{layer}.{name}")
-}
-
-impl Gemma3 {
-    /// Every layer projection with its module path (`layers.N.self_attn.q_proj`, …), layer by
-    /// layer.
-    pub fn projections(&self) -> impl Iterator<Item = (String, &Projection)> {
-        self.layers.iter().enumerate().flat_map(|(i, l)| {
-            let all = layer_projections!(l, &);
-            LAYER_PROJECTIONS
-                .into_iter()
-                .zip(all)
-                .map(move |(n, p)| (layer_path(i, n), p))
-        })
-    }
-
-    /// [`Gemma3::projections`], mutable.
-    pub fn projections_mut(&mut self) -> impl Iterator<Item = (String, &mut Projection)> {
-        self.layers.iter_mut().enumerate().flat_map(|(i, l)| {
-            let all = layer_projections!(l, &mut);
-            LAYER_PROJECTIONS
-                .into_iter()
-                .zip(all)
-                .map(move |(n, p)| (layer_path(i, n), p))
-        })
-    }
-
-    /// Replaces each projection whose path `select` accepts with `f(path, projection)`.
-    pub fn map_projections(
-        &mut self,
-        select: impl Fn(&str) -> bool,
-        mut f: impl FnMut(&str, &Projection) -> anyhow::Result<Projection>,
-    ) -> anyhow::Result<()> {
-        for (path, p) in self.projections_mut() {
-            if select(&path) {
-                *p = f(&path, p).with_context(|| format!("quantizing {path}"))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Packs every projection whose path `select` accepts, and the tied embedding if it accepts
-    /// [`LM_HEAD`] (the LM head and the token lookup then both read the packed table, and the
-    /// float one is dropped).
-    pub fn into_packed(
-        mut self,
-        format: PackedFormat,
-        select: impl Fn(&str) -> bool,
-    ) -> anyhow::Result<Gemma3> {
-        // A GEMMA_KERNEL this CPU cannot run is refused before any work.
-        crate::packed::Kernel::selected()?;
-        self.map_projections(&select, |_, p| p.pack(format))?;
-        if select(LM_HEAD) {
-            let table = self.embed_tokens.to_host()?;
-            let (vocab, d) = (self.config.vocab_size, self.config.hidden_size);
-            let head = PackedMatrix::quantize(&table, vocab, d, format)
-                .with_context(|| format!("quantizing {LM_HEAD}"))?;
-            self.embed_tokens = TiedEmbedding::from_packed(head);
-        }
-        Ok(self)
-    }
-
-    /// Whether any weight is packed (such a model cannot be exported or trained).
-    pub fn is_packed(&self) -> bool {
-        self.embed_tokens.packed.is_some()
-            || self
-                .projections()
-                .any(|(_, p)| matches!(p, Projection::Packed(_)))
-    }
-
-    /// Bytes held by packed weights.
-    pub fn packed_bytes(&self) -> usize {
-        let head = self.embed_tokens.packed.as_ref().map_or(0, |h| h.bytes());
-        head + self
-            .projections()
-            .map(|(_, p)| match p {
-                Projection::Packed(w) => w.bytes(),
-                Projection::Float(_) => 0,
-            })
-            .sum::<usize>()
-    }
 }

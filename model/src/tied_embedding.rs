@@ -15,8 +15,8 @@ use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorCreationOptions};
 
-use crate::packed::PackedMatrix;
-use crate::projection::packed_matmul;
+use crate::cpu_kernels::packed_matmul::packed_matmul;
+use kernels::packed::PackedMatrix;
 
 const MAX_CHUNK_BYTES: usize = 96 << 20;
 

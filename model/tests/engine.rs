@@ -7,10 +7,10 @@ mod common;
 use std::collections::HashMap;
 
 use common::*;
+use engine::{self, EngineConfig, Event, Request, Scheduler};
+use engine::{Generation, GenerationConfig};
 use gemma::paths;
-use model::engine::{self, EngineConfig, Event, Request, Scheduler};
-use model::generate::{Generation, GenerationConfig};
-use model::packed::PackedFormat;
+use kernels::packed::PackedFormat;
 use model::tokenizer::STOP_IDS;
 use model::{BackendKind, Gemma3};
 

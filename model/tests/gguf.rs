@@ -1,9 +1,9 @@
 //! GGUF reader tests: small synthetic files written here (always run), then the real Gemma 3 270M
 //! file against gguf-py's dequantization reference (skipped, loudly, when the model is absent).
 
+use gguf::writer::{GgufTensor as Tensor, GgufWriter as Gguf};
+use gguf::{GgmlType, GgufFile, MetaValue, dequantize_bytes};
 use half::f16;
-use model::gguf::writer::{GgufTensor as Tensor, GgufWriter as Gguf};
-use model::gguf::{GgmlType, GgufFile, MetaValue, dequantize_bytes};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -301,7 +301,7 @@ fn rows_of_a_tensor_are_read_alone() {
         assert!(err.contains("q8") && err.contains("rows"), "{bad:?}: {err}");
     }
 
-    use model::packed::{PackedMatrix, RowChunk};
+    use kernels::packed::{PackedMatrix, RowChunk};
     let whole = PackedMatrix::from_gguf_q8_0(&q8, 5, 64).unwrap();
     let chunked = PackedMatrix::from_row_chunks(5, 64, whole.format(), 2, |r| {
         Ok(RowChunk::Q8_0(f.read_rows(q, r)?))

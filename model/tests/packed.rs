@@ -1,8 +1,8 @@
 //! Packed matrices on the real GGUF: its Q8_0 token embedding (the tied LM head) is used as is.
 
 use gemma::paths;
-use model::gguf::{GgmlType, GgufFile};
-use model::packed::{PackedFormat, PackedMatrix};
+use gguf::{GgmlType, GgufFile};
+use kernels::packed::{PackedFormat, PackedMatrix};
 
 #[test]
 fn packed_q8_0_token_embedding_is_exact_and_multiplies_as_the_lm_head() {
@@ -77,7 +77,7 @@ const CHILD: &str = "GEMMA_KERNEL_TEST_CHILD";
 /// what `avx2` simulates), and an unknown one is an error naming the variable, not a panic.
 #[test]
 fn gemma_kernel_forces_a_path_or_is_refused() {
-    let available: Vec<_> = model::packed::Kernel::available()
+    let available: Vec<_> = kernels::packed::Kernel::available()
         .iter()
         .map(|k| k.name())
         .collect();
@@ -85,7 +85,7 @@ fn gemma_kernel_forces_a_path_or_is_refused() {
     for name in ["scalar", "avx2", "avx512", "avx9"] {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "kernel_child", "--nocapture", "--test-threads=1"])
-            .env(model::packed::KERNEL_ENV, name)
+            .env(kernels::packed::KERNEL_ENV, name)
             .env(
                 CHILD,
                 if available.contains(&name) {
@@ -112,18 +112,18 @@ fn kernel_child() {
     let Ok(expect) = std::env::var(CHILD) else {
         return;
     };
-    let name = std::env::var(model::packed::KERNEL_ENV).unwrap();
+    let name = std::env::var(kernels::packed::KERNEL_ENV).unwrap();
     let (rows, cols) = (8, 64);
     let w: Vec<f32> = (0..rows * cols).map(|i| (i % 13) as f32 - 6.0).collect();
     let x: Vec<f32> = (0..cols).map(|i| (i % 7) as f32 - 3.0).collect();
     let m = PackedMatrix::quantize(&w, rows, cols, PackedFormat::Int8 { block: 32 }).unwrap();
     match expect.as_str() {
         "ok" => {
-            let kernel = model::packed::Kernel::selected().unwrap();
+            let kernel = kernels::packed::Kernel::selected().unwrap();
             assert_eq!(kernel.name(), name);
             // Bit for bit what the named kernel gives (AVX-512 rounds differently from the
             // others, so this tells it apart).
-            let named = model::packed::Kernel::by_name(&name).unwrap();
+            let named = kernels::packed::Kernel::by_name(&name).unwrap();
             assert_eq!(
                 m.matmul(&x, 1).unwrap(),
                 m.matmul_with(&x, 1, named).unwrap()

@@ -9,9 +9,9 @@ use burn::tensor::DType;
 use common::*;
 use gemma::llama_cpp::Feed;
 use gemma::paths;
+use gguf::{GgmlType, GgufFile};
+use kernels::packed::{PackedFormat, PackedMatrix};
 use model::BackendKind;
-use model::gguf::{GgmlType, GgufFile};
-use model::packed::{PackedFormat, PackedMatrix};
 use model::projection::Projection;
 use model::weights;
 
@@ -120,7 +120,7 @@ fn as_shipped_holds_the_files_own_values(
         let info = file.tensor(&gguf).unwrap();
         assert_eq!(
             m.format(),
-            PackedFormat::Shipped(model::packed::Shipped::from_ggml(info.ggml_type).unwrap()),
+            PackedFormat::Shipped(kernels::packed::Shipped::from_ggml(info.ggml_type).unwrap()),
             "{name}"
         );
         assert!(

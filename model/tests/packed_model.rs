@@ -7,10 +7,10 @@ mod common;
 
 use burn::tensor::DType;
 use common::*;
+use engine::{GenerationConfig, generate};
 use gemma::paths;
+use kernels::packed::PackedFormat;
 use model::BackendKind;
-use model::generate::{GenerationConfig, generate};
-use model::packed::PackedFormat;
 
 /// A flip of the greedy choice is explained only if f32's own top-2 logits are this close.
 const NEAR_TIE: f32 = 0.5;

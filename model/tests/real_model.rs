@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
+use engine::{GenerationConfig, generate, generate_batch};
 use gemma::paths;
 use model::GemmaTokenizer;
 use model::chat_template::{self, Message};
-use model::generate::{GenerationConfig, generate, generate_batch};
 use model::tokenizer::STOP_IDS;
 
 /// The bound for f32 backends (the fixture README expects about 1e-3).

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use model::generate::{GenerationConfig, generate, generate_batch};
+use engine::{GenerationConfig, generate, generate_batch};
 
 const TOL: f32 = 1e-4;
 
@@ -157,8 +157,8 @@ fn a_token_id_outside_the_vocabulary_is_an_error() {
     );
 }
 
-fn request(id: u64, prompt: Vec<u32>, max_new_tokens: usize) -> model::engine::Request {
-    model::engine::Request {
+fn request(id: u64, prompt: Vec<u32>, max_new_tokens: usize) -> engine::Request {
+    engine::Request {
         id,
         prompt,
         config: greedy_cfg(max_new_tokens),
@@ -167,7 +167,7 @@ fn request(id: u64, prompt: Vec<u32>, max_new_tokens: usize) -> model::engine::R
 
 #[test]
 fn the_scheduler_refuses_bad_requests_and_frees_cancelled_rows() {
-    use model::engine::{EngineConfig, Event, Scheduler};
+    use engine::{EngineConfig, Event, Scheduler};
     let device = model::BackendKind::default_kind().device().unwrap();
     let model = tiny(&device);
     let prompts: Vec<Vec<u32>> = sequences().iter().map(|s| ids(&s["input_ids"])).collect();

@@ -11,19 +11,19 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use engine::sampling::SamplingConfig;
+use engine::{GenerationConfig, StopReason};
 use model::chat_template::{self, Message};
-use model::generate::{GenerationConfig, StopReason};
-use model::sampling::SamplingConfig;
 use model::tokenizer::{BOS_ID, STOP_IDS};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::Instant;
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::protocol::{
     ChatRequest, CompletionRequest, PromptInput, SAMPLING_FIELDS, Sampling, parse,
 };
+use crate::state::AppState;
 use crate::text_stream::TextStream;
 use crate::worker::{Job, Scored, Update};
 

@@ -7,10 +7,12 @@
 //! and vLLM's `/tokenizer_info`, `/tokenize` and `/detokenize`, which lm-eval reads.
 
 mod completions;
+mod config;
 mod connection_limit;
 mod error;
 mod metrics;
 mod protocol;
+mod state;
 mod text_stream;
 mod tokenize;
 mod worker;
@@ -19,7 +21,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -27,58 +29,17 @@ use axum::http::{StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use model::engine::EngineConfig;
 use model::{Gemma3, GemmaTokenizer};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+pub use config::ServeConfig;
 use connection_limit::CappedListener;
 pub use error::ApiError;
 use metrics::Metrics;
+use state::AppState;
 use worker::Worker;
-
-#[derive(Clone, Debug)]
-pub struct ServeConfig {
-    /// The id `/v1/models` lists and requests must name (or leave out).
-    pub model_name: String,
-    pub engine: EngineConfig,
-    /// Jobs that may wait for a row; past it a request gets 429.
-    pub max_waiting: usize,
-    pub max_connections: usize,
-    pub max_body_bytes: usize,
-    pub request_timeout: Duration,
-    /// After SIGINT/SIGTERM, how long running requests may go on before they are cancelled.
-    pub shutdown_grace: Duration,
-    pub api_key: Option<String>,
-}
-
-impl Default for ServeConfig {
-    fn default() -> Self {
-        Self {
-            model_name: "gemma-3-270m".into(),
-            engine: EngineConfig::default(),
-            max_waiting: 256,
-            max_connections: 256,
-            max_body_bytes: 4 << 20,
-            request_timeout: Duration::from_secs(600),
-            shutdown_grace: Duration::from_secs(30),
-            api_key: None,
-        }
-    }
-}
-
-struct AppState {
-    cfg: ServeConfig,
-    tokenizer: Arc<GemmaTokenizer>,
-    worker: Worker,
-    metrics: Arc<Metrics>,
-    context: usize,
-    vocab: usize,
-    key_hash: Option<[u8; 32]>,
-    created: u64,
-    shutting_down: AtomicBool,
-}
 
 /// A server with its engine started, ready to take a listener.
 pub struct Server {

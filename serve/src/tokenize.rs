@@ -9,10 +9,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::AppState;
 use crate::completions::{check_ids, check_model, read_body};
 use crate::error::ApiError;
 use crate::protocol::{DetokenizeRequest, TokenizeRequest, parse};
+use crate::state::AppState;
 
 pub async fn tokenizer_info(State(s): State<Arc<AppState>>) -> Response {
     axum::Json(json!({

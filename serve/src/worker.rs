@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use model::engine::{EngineConfig, Event, Request, Scheduler};
-use model::generate::{GenerationConfig, StopReason};
-use model::scoring::{LogSoftmax, map_position_logits, top_k};
+use engine::scoring::{LogSoftmax, map_position_logits, top_k};
+use engine::{EngineConfig, Event, Request, Scheduler};
+use engine::{GenerationConfig, StopReason};
 use model::{Gemma3, GemmaTokenizer};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -99,8 +99,8 @@ impl Worker {
         let counter = waiting.clone();
         // Checked here, so a bad setting fails at start rather than in the thread.
         Scheduler::new(&model, Some(&tokenizer), cfg)?;
-        // The engine runs on a rayon worker: see `model::threads`.
-        let pool = model::threads::pool(None)?;
+        // The engine runs on a rayon worker: see `kernels::threads`.
+        let pool = kernels::threads::pool(None)?;
         std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use engine::GenerationConfig;
+use engine::{self, EngineConfig, Event, Request};
 use gemma::paths;
-use model::engine::{self, EngineConfig, Event, Request};
-use model::generate::GenerationConfig;
 use model::tokenizer::STOP_IDS;
 use model::{BackendKind, Gemma3, GemmaTokenizer};
 use serde_json::{Value, json};

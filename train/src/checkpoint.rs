@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use crate::data::Example;
-use crate::trainer::TrainConfig;
+use crate::train_config::TrainConfig;
 
 const TRAINABLE: &str = "trainable.bpk";
 const OPTIMIZER: &str = "optimizer.bpk";

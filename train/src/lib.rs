@@ -11,4 +11,5 @@ pub mod loss;
 pub mod method;
 pub mod metrics;
 pub mod schedule;
+pub mod train_config;
 pub mod trainer;

@@ -27,8 +27,8 @@ enum Cmd {
 
 fn main() -> anyhow::Result<()> {
     let cmd = Cli::parse().cmd;
-    // On a rayon worker: see `model::threads`.
-    model::threads::install(None, || match cmd {
+    // On a rayon worker: see `kernels::threads`.
+    kernels::threads::install(None, || match cmd {
         Cmd::Finetune(args) => cli::finetune::run(*args),
         Cmd::GenData(args) => cli::gen_data::run(args),
         Cmd::Export(args) => cli::export::run(args),

@@ -22,25 +22,7 @@ use crate::loss::{self, Stats};
 use crate::method::Method;
 use crate::metrics::{Entry, MetricsLog, Split};
 use crate::schedule;
-
-/// Everything that shapes the loss curve; a checkpoint only resumes under the same values.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
-    pub method: Method,
-    /// Optimizer steps.
-    pub steps: usize,
-    /// Examples per micro-batch.
-    pub batch_size: usize,
-    /// Micro-batches per optimizer step.
-    pub grad_accum: usize,
-    /// Peak learning rate.
-    pub lr: f64,
-    pub warmup_steps: usize,
-    pub weight_decay: f64,
-    /// Clip the global gradient norm to this.
-    pub max_grad_norm: Option<f64>,
-    pub seed: u64,
-}
+use crate::train_config::TrainConfig;
 
 /// Where and how a run reports; none of it changes the curve.
 #[derive(Clone, Debug)]

@@ -9,7 +9,8 @@ use model::tokenizer::GemmaTokenizer;
 use train::data::encode;
 use train::lora::{LoraConfig, Target};
 use train::method::Method;
-use train::trainer::{TrainConfig, train};
+use train::train_config::TrainConfig;
+use train::trainer::train;
 use train::{adapter, loss};
 
 #[test]

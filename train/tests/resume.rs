@@ -6,7 +6,8 @@ mod common;
 
 use common::*;
 use train::metrics::Split;
-use train::trainer::{RunOptions, TrainConfig, train};
+use train::train_config::TrainConfig;
+use train::trainer::{RunOptions, train};
 
 #[test]
 fn resumed_run_follows_the_uninterrupted_curve() {

@@ -7,7 +7,8 @@ use burn::module::Module;
 use common::*;
 use train::method::Method;
 use train::metrics::Split;
-use train::trainer::{TrainConfig, train};
+use train::train_config::TrainConfig;
+use train::trainer::train;
 use train::{adapter, export, loss};
 
 fn first_and_last_valid(entries: &[train::metrics::Entry]) -> (f64, f64) {

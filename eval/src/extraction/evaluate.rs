@@ -1,10 +1,10 @@
 //! Running a model on an extraction test set (greedy) and scoring it.
 
 use anyhow::anyhow;
+use engine::GenerationConfig;
+use engine::{self, EngineConfig, Event, Request};
 use model::Gemma3;
 use model::chat_template;
-use model::engine::{self, EngineConfig, Event, Request};
-use model::generate::GenerationConfig;
 use model::tokenizer::GemmaTokenizer;
 use serde::Serialize;
 use serde_json::{Map, Value};

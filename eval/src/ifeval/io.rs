@@ -6,39 +6,11 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
+use super::examples::{InputExample, OutputExample};
 use super::scoring::{ScoreError, checkers};
-
-/// One prompt of `input_data.jsonl`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InputExample {
-    pub key: i64,
-    pub prompt: String,
-    pub instruction_id_list: Vec<String>,
-    /// `kwargs[i]` belongs to `instruction_id_list[i]`.
-    pub kwargs: Vec<Map<String, Value>>,
-}
-
-/// One line of a response file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResponseExample {
-    pub prompt: String,
-    pub response: String,
-}
-
-/// One line of `eval_results_strict.jsonl` / `eval_results_loose.jsonl`.
-/// The fields are in the reference's order (alphabetical, from `dir()`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutputExample {
-    pub follow_all_instructions: bool,
-    pub follow_instruction_list: Vec<bool>,
-    pub instruction_id_list: Vec<String>,
-    pub prompt: String,
-    pub response: String,
-}
 
 /// A file that cannot be read or parsed. The messages hold the whole story: these errors have
 /// no `source()`, so an error chain never repeats it.

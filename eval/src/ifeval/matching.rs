@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::io::{InputExample, ResponseExample};
+use super::examples::{InputExample, ResponseExample};
 
 /// Prompts paired with their responses, and what could not be paired.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@
 //! then [`write_results`] with a [`Report`] carrying the caller's metadata.
 
 pub mod checkers;
+pub mod examples;
 pub mod io;
 pub mod kwargs;
 pub mod matching;
@@ -17,7 +18,7 @@ pub mod text;
 
 use std::path::Path;
 
-pub use io::{InputExample, OutputExample, ResponseExample};
+pub use examples::{InputExample, OutputExample, ResponseExample};
 pub use metrics::Metrics;
 pub use report::Report;
 pub use scoring::{Evaluation, PromptResult, ScoreError, evaluate};

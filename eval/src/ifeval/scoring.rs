@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::checkers::Checker;
-use super::io::{InputExample, OutputExample, ResponseExample};
+use super::examples::{InputExample, OutputExample, ResponseExample};
 use super::matching::{UnmatchedResponse, match_responses};
 use super::registry::{self, InstructionError};
 use super::text::pystr;

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use model::engine::{self, EngineConfig, Event, Request};
-use model::generate::GenerationConfig;
+use engine::GenerationConfig;
+use engine::{self, EngineConfig, Event, Request};
 use model::{Gemma3, GemmaTokenizer};
 use serde_json::{Map, Value, json};
 

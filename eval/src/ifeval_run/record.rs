@@ -2,8 +2,8 @@
 //! `response`) first, then what is needed to resume and to audit the generation.
 
 use anyhow::Result;
+use engine::{Generation, StopReason};
 use model::GemmaTokenizer;
-use model::generate::{Generation, StopReason};
 use serde::{Deserialize, Serialize};
 
 use crate::ifeval::ResponseExample;

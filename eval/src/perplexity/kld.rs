@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::top_logits::TopLogits;
-use model::scoring::LogSoftmax;
+use engine::scoring::LogSoftmax;
 
 /// Per-position numbers, kept per chunk so that medians and percentiles can be taken at the end.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

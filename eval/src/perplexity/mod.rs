@@ -31,9 +31,9 @@ use crate::provenance::sha256_file;
 use crate::run_dir::{self, JsonlLog};
 use crate::shard::{Part, Shard};
 use chunk::ChunkRecord;
+use engine::scoring::{LogSoftmax, map_position_logits};
 use kld::{ChunkKld, PositionKld};
 use logits_file::{Header, LogitsReader, LogitsWriter, scored_per_chunk};
-use model::scoring::{LogSoftmax, map_position_logits};
 use stats::{KldStats, PplStats};
 use top_logits::TopLogits;
 

@@ -10,7 +10,7 @@
 //! 0.0009 to 0.45), the bucketed value is a steady share of the exact one: 84–86% at k = 64,
 //! 88% at 128, 92–93% at 256, 96–97% at 1024.
 
-use model::scoring::{LogSoftmax, top_k};
+use engine::scoring::{LogSoftmax, top_k};
 
 /// The default number of logits kept per position.
 pub const DEFAULT_TOP_K: usize = 256;

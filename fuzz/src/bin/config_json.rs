@@ -1,1 +1,1 @@
-fuzz::afl_main!(config_json);
+fuzz_gguf::afl_main!(fuzz::config_json, fuzz::warm_up("config_json"));

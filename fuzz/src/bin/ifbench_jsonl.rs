@@ -1,1 +1,1 @@
-fuzz::afl_main!(ifbench_jsonl);
+fuzz_gguf::afl_main!(fuzz::ifbench_jsonl, fuzz::warm_up("ifbench_jsonl"));

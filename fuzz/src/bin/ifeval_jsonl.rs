@@ -1,1 +1,1 @@
-fuzz::afl_main!(ifeval_jsonl);
+fuzz_gguf::afl_main!(fuzz::ifeval_jsonl, fuzz::warm_up("ifeval_jsonl"));

@@ -1,1 +1,1 @@
-fuzz::afl_main!(lora_adapter);
+fuzz_gguf::afl_main!(fuzz::lora_adapter, fuzz::warm_up("lora_adapter"));

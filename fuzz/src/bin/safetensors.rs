@@ -1,1 +1,1 @@
-fuzz::afl_main!(safetensors);
+fuzz_gguf::afl_main!(fuzz::safetensors, fuzz::warm_up("safetensors"));

@@ -1,1 +1,1 @@
-fuzz::afl_main!(training_jsonl);
+fuzz_gguf::afl_main!(fuzz::training_jsonl, fuzz::warm_up("training_jsonl"));

@@ -39,7 +39,7 @@ pub fn load(bpk: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3>
     let stored = std::fs::metadata(bpk)
         .with_context(|| format!("reading {}", bpk.display()))?
         .len();
-    super::check_fits(&cfg, stored, bpk)?;
+    super::source::check_fits(&cfg, stored, bpk)?;
     let mut model = cfg.init(device, dtype);
     let mut store = BurnpackStore::from_file(bpk).with_from_adapter(FloatCastAdapter::to(dtype));
     let result = model

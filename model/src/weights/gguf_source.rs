@@ -4,11 +4,11 @@
 use anyhow::{Context, ensure};
 use std::path::Path;
 
-use super::WeightSource;
+use super::packing::Packing;
+use super::source::{EMBEDDING, WeightSource};
 use crate::config::Gemma3Config;
-use crate::gguf::{GgmlType, GgufFile, TensorInfo, dequantize_bytes};
-use crate::packed::{PackedFormat, PackedMatrix, RowChunk, Shipped};
-use crate::weights::Packing;
+use gguf::{GgmlType, GgufFile, TensorInfo, dequantize_bytes};
+use kernels::packed::{PackedFormat, PackedMatrix, RowChunk, Shipped};
 
 /// f32 bytes dequantized at a time when packing: small beside the 671 MB f32 embedding table.
 const PACK_CHUNK_BYTES: usize = 8 << 20;
@@ -73,7 +73,7 @@ impl GgufSource {
     /// The format `packing` gives tensor `hf_name`: the file's own type when as shipped (an
     /// error naming the tensor if these kernels do not run that type).
     pub fn format(&self, hf_name: &str, packing: Packing) -> anyhow::Result<PackedFormat> {
-        match packing.format(hf_name == super::EMBEDDING) {
+        match packing.format(hf_name == EMBEDDING) {
             Some(format) => Ok(format),
             None => {
                 let (info, _) = self.info(hf_name)?;

@@ -6,12 +6,16 @@ pub mod burnpack;
 mod gguf_source;
 pub mod hf_export;
 pub mod lora_adapter;
+mod packing;
 mod safetensors_file;
 mod safetensors_source;
+mod source;
 
 pub use gguf_source::{GgufSource, gguf_name};
+pub use packing::Packing;
 pub use safetensors_file::SafetensorsFile;
 pub use safetensors_source::SafetensorsSource;
+pub use source::{EMBEDDING, WeightSource, check_fits};
 
 use anyhow::bail;
 use burn::module::Param;
@@ -23,36 +27,9 @@ use std::sync::Arc;
 
 use crate::config::Gemma3Config;
 use crate::gemma3::Gemma3;
-use crate::packed::PackedFormat;
-use crate::projection::{LAYER_PROJECTIONS, LM_HEAD, Projection, layer_path};
+use crate::projection::{LAYER_PROJECTIONS, Projection, layer_path};
 use crate::rms_norm::RmsNorm;
 use crate::tied_embedding::TiedEmbedding;
-
-/// A file of weights addressed by HF names.
-pub trait WeightSource {
-    /// The file, for error messages.
-    fn path(&self) -> &Path;
-    fn config(&self) -> &Gemma3Config;
-    /// `(shape, row-major values)` of an HF-named tensor, or an error naming the file and tensor.
-    fn load(&self, hf_name: &str) -> anyhow::Result<(Vec<usize>, Vec<f32>)>;
-    /// Bytes of tensor data the file holds.
-    fn stored_bytes(&self) -> u64;
-}
-
-/// Refuses a config whose weights `stored` bytes could not hold even at 2 bits each (below every
-/// format that loads), before `init` allocates them: a small file with a corrupt size in its
-/// config must fail, not exhaust memory.
-pub fn check_fits(config: &Gemma3Config, stored: u64, path: &Path) -> anyhow::Result<()> {
-    let parameters = config.parameter_count();
-    if parameters / 4 > stored {
-        bail!(
-            "{}: the config describes {parameters} parameters, but the file holds only {stored} \
-             bytes of tensors: truncated, or a corrupt config",
-            path.display()
-        );
-    }
-    Ok(())
-}
 
 /// Opens a `.gguf` file, or an HF checkpoint (a folder with `config.json` and
 /// `model.safetensors` / sharded `model-*.safetensors`, or one such `.safetensors` file).
@@ -77,7 +54,7 @@ pub fn read_config(path: &Path) -> anyhow::Result<Gemma3Config> {
 /// checkpoint, or a burnpack written by `gemma convert`.
 pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<Gemma3> {
     // f32 decode-shaped matmuls use the kernel too (`threaded_matmul`): refused before any work.
-    crate::packed::Kernel::selected()?;
+    kernels::packed::Kernel::selected()?;
     if let Some(bpk) = burnpack::find(path) {
         return burnpack::load(&bpk, device, dtype);
     }
@@ -86,49 +63,6 @@ pub fn load_model(path: &Path, device: &Device, dtype: DType) -> anyhow::Result<
     let mut model = src.config().init(device, dtype);
     fill(&mut model, src.as_ref())?;
     Ok(model)
-}
-
-/// What [`load_packed`] packs each matrix in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Packing {
-    /// Every projection and the tied embedding in one format.
-    Uniform(PackedFormat),
-    /// The projections in one format and the tied embedding in another.
-    Split {
-        projections: PackedFormat,
-        embedding: PackedFormat,
-    },
-    /// Every matrix in the GGUF's own block type ([`crate::packed::Shipped`]), so a Q4_K_M file
-    /// runs on the integers it ships with, as llama.cpp runs it. GGUF files only.
-    AsShipped,
-}
-
-/// The tied embedding's tensor, in HF's names.
-pub const EMBEDDING: &str = "model.embed_tokens.weight";
-
-impl Packing {
-    /// The format of the tied embedding (`embedding`) or of a projection; `None` as shipped,
-    /// where each tensor's type in the file decides.
-    pub fn format(self, embedding: bool) -> Option<PackedFormat> {
-        match self {
-            Self::Uniform(format) => Some(format),
-            Self::Split {
-                projections,
-                embedding: table,
-            } => Some(if embedding { table } else { projections }),
-            Self::AsShipped => None,
-        }
-    }
-
-    /// Packs a float model's projections and tied embedding.
-    pub fn apply(self, model: Gemma3) -> anyhow::Result<Gemma3> {
-        let (Some(projections), Some(table)) = (self.format(false), self.format(true)) else {
-            bail!("as shipped (--packed gguf) runs a GGUF file's own blocks, not a float model");
-        };
-        model
-            .into_packed(projections, |path| path != LM_HEAD)?
-            .into_packed(table, |path| path == LM_HEAD)
-    }
 }
 
 /// Loads the model in `path` with every projection and the tied embedding packed as `packing`
@@ -143,7 +77,7 @@ pub fn load_packed(
     packing: Packing,
 ) -> anyhow::Result<Gemma3> {
     // A GEMMA_KERNEL this CPU cannot run is refused before any work.
-    crate::packed::Kernel::selected()?;
+    kernels::packed::Kernel::selected()?;
     let is_gguf = burnpack::find(path).is_none() && path.extension().is_some_and(|e| e == "gguf");
     if !is_gguf {
         if packing == Packing::AsShipped {

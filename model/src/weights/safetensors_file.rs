@@ -12,7 +12,7 @@ use safetensors::Dtype;
 use safetensors::tensor::{Metadata, TensorInfo};
 use std::path::{Path, PathBuf};
 
-use crate::byte_source::ByteSource;
+use gguf::byte_source::ByteSource;
 
 /// Real checkpoints have headers of tens of kilobytes (safetensors itself allows 100 MB).
 pub const MAX_HEADER_BYTES: u64 = 16 << 20;

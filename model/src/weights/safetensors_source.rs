@@ -4,8 +4,8 @@ use anyhow::{Context, bail};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::WeightSource;
 use super::safetensors_file::SafetensorsFile;
+use super::source::WeightSource;
 use crate::config::Gemma3Config;
 
 pub struct SafetensorsSource {

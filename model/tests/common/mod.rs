@@ -97,7 +97,7 @@ pub fn last_logits(model: &Gemma3, ids: &[u32]) -> Vec<f32> {
 pub fn greedy_no_cache(model: &Gemma3, prompt: &[u32], n: usize) -> Vec<u32> {
     let mut seq = prompt.to_vec();
     for _ in 0..n {
-        let next = model::sampling::argmax(&last_logits(model, &seq));
+        let next = engine::sampling::argmax(&last_logits(model, &seq));
         seq.push(next);
     }
     seq[prompt.len()..].to_vec()
@@ -112,7 +112,7 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 }
 
 pub fn argmax(v: &[f32]) -> u32 {
-    model::sampling::argmax(v)
+    engine::sampling::argmax(v)
 }
 
 /// The real model at f32 on the default backend, loaded once per test binary; `None` (the

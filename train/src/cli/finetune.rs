@@ -9,7 +9,8 @@ use eval::records;
 use train::data::{Record, encode, split};
 use train::lora::{LoraConfig, Target};
 use train::method::Method;
-use train::trainer::{self, RunOptions, TrainConfig};
+use train::train_config::TrainConfig;
+use train::trainer::{self, RunOptions};
 
 use eval::extraction::command::{TaskOptions, compare};
 

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use train::data::Example;
 use train::lora::{LoraConfig, Target};
 use train::method::Method;
-use train::trainer::{RunOptions, TrainConfig};
+use train::train_config::TrainConfig;
+use train::trainer::RunOptions;
 
 pub fn device() -> Device {
     BackendKind::Flex.device().expect("flex is compiled in")

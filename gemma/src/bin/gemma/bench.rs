@@ -44,14 +44,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Its own pool, of --threads: the CPU backends and the packed kernels run on it.
-    model::threads::install(args.threads, || run_in_pool(args))
+    kernels::threads::install(args.threads, || run_in_pool(args))
 }
 
 fn run_in_pool(args: Args) -> anyhow::Result<()> {
     if args.engine {
         return run_engine(&args);
     }
-    let loaded = super::load(&args.model)?;
+    let loaded = args.model.load_and_report()?;
     let cfg = BenchConfig {
         prefill_tokens: args.prefill_tokens,
         decode_tokens: args.decode_tokens,

@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let loaded = super::load(&args.model)?;
+    let loaded = args.model.load_and_report()?;
     let mut messages: Vec<Message> = args
         .system
         .iter()

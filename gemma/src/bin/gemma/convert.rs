@@ -31,7 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "--packed: convert writes float weights (safetensors or burnpack), so a packed model cannot be converted; drop --packed (every command packs at load time with --packed)"
         );
     }
-    let loaded = super::load(&args.model)?;
+    let loaded = args.model.load_and_report()?;
     let start = Instant::now();
     match args.to {
         Target::Safetensors => model::weights::hf_export::save(&loaded.model, &args.out)?,

@@ -5,11 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use engine::sampling::SamplingConfig;
+use engine::{self, EngineConfig, Event, Request};
+use engine::{GenerationConfig, generate};
 use gemma::args::{Loaded, ModelArgs};
 use model::chat_template::{self, Message};
-use model::engine::{self, EngineConfig, Event, Request};
-use model::generate::{GenerationConfig, generate};
-use model::sampling::SamplingConfig;
 use model::tokenizer::STOP_IDS;
 
 #[derive(clap::Args)]
@@ -162,7 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.prompts_file {
         return run_many(&args, path);
     }
-    let loaded = super::load(&args.model)?;
+    let loaded = args.model.load_and_report()?;
     let text = prompt_text(&args.prompt, args.chat)?;
     print!("{}", args.prompt);
     stream(&loaded, &text, &args.opts.config(), true)?;

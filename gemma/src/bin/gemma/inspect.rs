@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use model::gguf::GgufFile;
+use gguf::GgufFile;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let loaded = super::load(&args.model)?;
+    let loaded = args.model.load_and_report()?;
     let text = if args.chat {
         chat_template::render(&[Message::new("user", &args.text)], true)?
     } else {

@@ -10,8 +10,7 @@ mod logits;
 mod serve;
 
 use clap::{Parser, Subcommand};
-use gemma::args::{Loaded, ModelArgs};
-use model::threads::install;
+use kernels::threads::install;
 
 #[derive(Parser)]
 #[command(
@@ -45,7 +44,7 @@ enum Cmd {
 }
 
 fn main() {
-    // On a rayon worker (see `model::threads`); serve runs its engine on a pool of its own, and
+    // On a rayon worker (see `kernels::threads`); serve runs its engine on a pool of its own, and
     // bench on one of --threads.
     let result = match Cli::parse().cmd {
         Cmd::Generate(args) => install(None, || generate::run(args)),
@@ -62,16 +61,4 @@ fn main() {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
-}
-
-/// Loads the model, saying from where and how fast.
-fn load(args: &ModelArgs) -> anyhow::Result<Loaded> {
-    let loaded = args.load()?;
-    eprintln!(
-        "loaded {} on {} in {:.1}s",
-        loaded.model_path.display(),
-        loaded.backend,
-        loaded.load_secs
-    );
-    Ok(loaded)
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
+use engine::EngineConfig;
 use gemma::args::ModelArgs;
-use model::engine::EngineConfig;
 use serve::{ServeConfig, Server};
 
 #[derive(clap::Args)]

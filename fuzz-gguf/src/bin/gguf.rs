@@ -1,0 +1,1 @@
+fuzz_gguf::afl_main!(fuzz_gguf::gguf);

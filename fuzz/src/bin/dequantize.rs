@@ -1,1 +1,0 @@
-fuzz::afl_main!(dequantize);

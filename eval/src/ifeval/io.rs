@@ -168,6 +168,7 @@ impl serde_json::ser::Formatter for PythonFormatter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ifeval::examples::ResponseExample;
 
     #[test]
     fn writes_like_python_json_dumps() {

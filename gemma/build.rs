@@ -1,4 +1,4 @@
-// Also the build script of `eval`, `experiments`, `serve` and `fuzz` (their Cargo.toml points here).
+// Also the build script of `engine`, `eval`, `experiments`, `serve` and `fuzz` (their Cargo.toml points here).
 // With the model's `tch` backend, a crate's binaries and tests link libtorch. Whether
 // `model/tch` is on cannot be seen from here (it is a feature of the model crate), so when
 // LIBTORCH is set (.cargo/config.toml does) its lib folder is always embedded as an rpath,

@@ -54,8 +54,19 @@ impl BackendKind {
     }
 
     /// The device, or an error naming the cargo feature to enable.
-    #[allow(deprecated, unreachable_code)] // ndarray and tch are deprecated upstream but requested by users
     pub fn device(self) -> anyhow::Result<Device> {
+        self.device_at(0)
+    }
+
+    /// The device at `index`. Only cuda counts its devices; the others have one, which several
+    /// data-parallel replicas may share.
+    #[allow(deprecated, unreachable_code)] // ndarray and tch are deprecated upstream but requested by users
+    pub fn device_at(self, index: usize) -> anyhow::Result<Device> {
+        if index > 0 && self != Self::Cuda {
+            anyhow::bail!(
+                "device {self}:{index}: backend {self} has one device ({self}:0); replicas may share it, as in `--devices {self},{self}`"
+            );
+        }
         if !self.compiled() {
             anyhow::bail!(
                 "backend {self} is not compiled into this binary; rebuild with `--features {self}` (compiled: {})",
@@ -79,7 +90,7 @@ impl BackendKind {
             #[cfg(feature = "tch")]
             Self::Tch => Device::libtorch(),
             #[cfg(feature = "cuda")]
-            Self::Cuda => Device::cuda(0),
+            Self::Cuda => Device::cuda(index),
             #[allow(unreachable_patterns)]
             _ => unreachable!("compiled() checked the feature"),
         })
@@ -271,5 +282,55 @@ impl FromStr for BackendKind {
                     "unknown backend {s:?}; expected one of ndarray, flex, wgpu, tch, cuda"
                 )
             })
+    }
+}
+
+/// One device as `--devices` names it: `backend[:index]`, e.g. `flex`, `cuda:1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceSpec {
+    pub backend: BackendKind,
+    pub index: usize,
+}
+
+impl DeviceSpec {
+    pub fn device(self) -> anyhow::Result<Device> {
+        self.backend.device_at(self.index)
+    }
+}
+
+impl fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.backend, self.index)
+    }
+}
+
+impl FromStr for DeviceSpec {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        let (backend, index) = s.split_once(':').unwrap_or((s, "0"));
+        let index = index.parse().map_err(|_| {
+            anyhow::anyhow!("device {s:?}: the index after ':' must be a number, as in cuda:1")
+        })?;
+        Ok(Self {
+            backend: backend.parse()?,
+            index,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_specs_parse_with_and_without_an_index() {
+        let spec: DeviceSpec = "cuda:3".parse().unwrap();
+        assert_eq!((spec.backend, spec.index), (BackendKind::Cuda, 3));
+        let spec: DeviceSpec = "flex".parse().unwrap();
+        assert_eq!((spec.backend, spec.index), (BackendKind::Flex, 0));
+        assert!("cuda:x".parse::<DeviceSpec>().is_err());
+        assert!("tpu:0".parse::<DeviceSpec>().is_err());
+        let err = BackendKind::Flex.device_at(1).unwrap_err().to_string();
+        assert!(err.contains("--devices flex,flex"), "{err}");
     }
 }

@@ -24,7 +24,7 @@ pub mod tied_embedding;
 pub mod tokenizer;
 pub mod weights;
 
-pub use backend::BackendKind;
+pub use backend::{BackendKind, DeviceSpec};
 pub use config::Gemma3Config;
 pub use dtype::ModelDtype;
 pub use gemma3::Gemma3;

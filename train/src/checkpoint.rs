@@ -29,6 +29,13 @@ pub struct State {
     pub config: TrainConfig,
     /// Of the training examples, so resuming on other data is refused.
     pub data_fingerprint: u64,
+    /// Data-parallel replicas of the run (checkpoints from before they existed had one).
+    #[serde(default = "one")]
+    pub replicas: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl State {
@@ -45,6 +52,21 @@ impl State {
             bail!(
                 "the checkpoint was made on other training data (fingerprint {:016x}, now {data_fingerprint:016x})",
                 self.data_fingerprint
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether a run on `replicas` continues this checkpoint's curve. The step's gradient is the
+    /// whole batch's on any number of replicas, so a different count continues it up to float
+    /// rounding, except where dropout draws masks per replica: there it is refused.
+    pub fn check_replicas(&self, config: &TrainConfig, replicas: usize) -> anyhow::Result<()> {
+        if self.replicas != replicas && config.method.draws_random() {
+            bail!(
+                "the checkpoint was made on {} replicas and this run has {replicas}: with LoRA dropout each replica draws \
+                 its own masks, so another count would not continue the same loss curve; resume with {} entries in --devices",
+                self.replicas,
+                self.replicas
             );
         }
         Ok(())

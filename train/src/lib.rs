@@ -10,6 +10,7 @@ pub mod lora;
 pub mod loss;
 pub mod method;
 pub mod metrics;
+pub mod replicas;
 pub mod schedule;
 pub mod train_config;
 pub mod trainer;

@@ -23,6 +23,8 @@ enum Cmd {
     GenData(cli::gen_data::GenDataArgs),
     /// Merge a LoRA adapter into its base and write an HF checkpoint.
     Export(cli::export::ExportArgs),
+    /// Training throughput of each data-parallel replica layout, with ratios to the first.
+    Bench(Box<cli::bench::BenchArgs>),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,5 +34,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Finetune(args) => cli::finetune::run(*args),
         Cmd::GenData(args) => cli::gen_data::run(args),
         Cmd::Export(args) => cli::export::run(args),
+        Cmd::Bench(args) => cli::bench::run(*args),
     })
 }

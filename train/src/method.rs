@@ -30,6 +30,12 @@ impl Method {
         }
     }
 
+    /// Whether a forward draws random numbers (LoRA dropout), so that its result depends on
+    /// the seed and on how the batch is split over replicas.
+    pub fn draws_random(&self) -> bool {
+        matches!(self, Method::Lora(cfg) if cfg.dropout > 0.0)
+    }
+
     /// The parameters this method trains, which is what a checkpoint holds.
     pub fn trainable(&self) -> ParamGroup {
         match self {

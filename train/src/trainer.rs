@@ -8,24 +8,30 @@
 //! records) is Burn's own and used here directly.
 
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
-use model::Gemma3;
+use burn::optim::{AdamWConfig, GradientsAccumulator, ModuleOptimizer};
+use model::{DeviceSpec, Gemma3};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::checkpoint::{self, State};
 use crate::clip;
+use crate::data::Example;
 use crate::data::order::DataOrder;
-use crate::data::{Batch, Example};
 use crate::loss::{self, Stats};
 use crate::method::Method;
 use crate::metrics::{Entry, MetricsLog, Split};
+use crate::replicas::{GradSync, Replicas};
 use crate::schedule;
 use crate::train_config::TrainConfig;
 
-/// Where and how a run reports; none of it changes the curve.
+/// Where and on what a run goes, and how it reports. Of these only the replica count reaches the
+/// curve, through the dropout masks (see [`crate::checkpoint::State::check_replicas`]).
 #[derive(Clone, Debug)]
 pub struct RunOptions {
+    /// Data-parallel replicas, the first the main device (empty: one, on the model's device).
+    pub devices: Vec<DeviceSpec>,
+    /// How their gradients combine (None: Burn's collective where it has one, else gather).
+    pub grad_sync: Option<GradSync>,
     /// Run folder: checkpoints, `metrics.jsonl`.
     pub out: PathBuf,
     /// Continue from the newest checkpoint in `out`, if any.
@@ -48,7 +54,9 @@ pub struct Outcome {
     pub resumed_from: Option<usize>,
 }
 
-/// Fine-tunes `base` (loaded on an autodiff device) on `train`, validating on `valid`.
+/// Fine-tunes `base` (loaded on an autodiff device) on `train`, validating on `valid`. With
+/// several `run.devices`, each micro-batch is split over one replica per device and the step
+/// takes the sum of their gradients: the same step as on one device, up to float rounding.
 pub fn train(
     base: Gemma3,
     train: &[Example],
@@ -56,9 +64,8 @@ pub fn train(
     cfg: &TrainConfig,
     run: &RunOptions,
 ) -> anyhow::Result<Outcome> {
-    let device = base.device();
     anyhow::ensure!(
-        device.is_autodiff(),
+        base.device().is_autodiff(),
         "training needs the model on an autodiff device (`device.autodiff()`)"
     );
     anyhow::ensure!(!train.is_empty(), "no training examples");
@@ -66,6 +73,17 @@ pub fn train(
         cfg.batch_size > 0 && cfg.grad_accum > 0 && cfg.steps > 0,
         "steps, batch size and accumulation must be positive"
     );
+    let replicas = if run.devices.is_empty() {
+        Replicas::single(base.device())
+    } else {
+        Replicas::new(&run.devices, run.grad_sync, cfg.batch_size)?
+    };
+    let base = if run.devices.is_empty() {
+        base
+    } else {
+        base.fork(replicas.main())
+    };
+    let device = replicas.main().clone();
     if let Method::Lora(lora) = &cfg.method {
         lora.validate()?;
     }
@@ -84,6 +102,7 @@ pub fn train(
             Some(dir) => {
                 let (m, o, state) = checkpoint::load(&dir, model, optim)?;
                 state.check(cfg, fingerprint)?;
+                state.check_replicas(cfg, replicas.len())?;
                 (model, optim, step, resumed_from) = (m, o, state.step, Some(state.step));
                 println!("resumed from {} at step {step}", dir.display());
             }
@@ -118,27 +137,32 @@ pub fn train(
     let last = run.stop_after.map_or(cfg.steps, |s| s.min(cfg.steps));
     while step < last {
         let start = Instant::now();
-        let batches: Vec<Batch> = (0..cfg.grad_accum)
+        let micro: Vec<Vec<&Example>> = (0..cfg.grad_accum)
             .map(|k| {
-                let picked: Vec<&Example> = order
+                order
                     .batch(step * cfg.grad_accum + k, cfg.batch_size)
                     .into_iter()
                     .map(|i| &train[i])
-                    .collect();
-                Batch::new(&picked)
+                    .collect()
             })
             .collect();
-        // Each micro-batch's summed loss over the step's total targets: the accumulated gradient
-        // is then exactly that of the mean over every target token of the step.
-        let total: usize = batches.iter().map(Batch::num_targets).sum();
+        // Each share's summed loss over the step's total targets: the accumulated gradient is
+        // then exactly that of the mean over every target token of the step.
+        let total: usize = micro.iter().flatten().map(|e| e.num_targets()).sum();
         let mut accumulator = GradientsAccumulator::new();
         let mut stats = Stats::default();
-        for (k, batch) in batches.iter().enumerate() {
-            device.seed(step_seed(cfg.seed, step, k)); // this micro-batch's dropout masks
-            let (nll, s) = loss::forward(&model, batch)?;
-            let grads = nll.div_scalar(total as f64).backward();
-            accumulator.accumulate(&model, GradientsParams::from_grads(grads, &model));
-            stats.add(s);
+        let n = replicas.len();
+        for (k, picked) in micro.iter().enumerate() {
+            // Each replica's dropout masks: one seed per (step, micro-batch, replica).
+            let seed = |r: usize| step_seed(cfg.seed, step, k * n + r);
+            stats.add(replicas.accumulate(
+                &model,
+                picked,
+                total,
+                seed,
+                cfg.method.draws_random(),
+                &mut accumulator,
+            )?);
         }
         let grads = accumulator.grads();
         let (grads, grad_norm) = match cfg.max_grad_norm {
@@ -169,6 +193,7 @@ pub fn train(
                 step,
                 config: cfg.clone(),
                 data_fingerprint: fingerprint,
+                replicas: replicas.len(),
             };
             let dir = checkpoint::save(&run.out, &model, &optim, &state)?;
             println!("checkpoint {}", dir.display());

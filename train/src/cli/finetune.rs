@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use eval::records;
+use model::DeviceSpec;
 use train::data::{Record, encode, split};
 use train::lora::{LoraConfig, Target};
 use train::method::Method;
+use train::replicas::GradSync;
 use train::train_config::TrainConfig;
 use train::trainer::{self, RunOptions};
 
@@ -78,6 +80,14 @@ pub struct FinetuneArgs {
     /// Checkpoint every N steps (0: only at the end).
     #[arg(long, default_value_t = 25)]
     save_every: usize,
+    /// Data-parallel replicas, one per entry (`flex,flex`, `cuda:0,cuda:1`); the first is the main
+    /// device. --batch-size is the global micro-batch, split over them.
+    #[arg(long, value_delimiter = ',')]
+    devices: Vec<DeviceSpec>,
+    /// How the replicas' gradients combine: Burn's all-reduce (distinct cuda devices) or its
+    /// move-and-sum onto the main device (every backend). Default: collective where possible.
+    #[arg(long, value_enum)]
+    grad_sync: Option<GradSync>,
     /// Continue from the newest checkpoint in --out.
     #[arg(long)]
     resume: bool,
@@ -111,7 +121,11 @@ impl FinetuneArgs {
 }
 
 pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
-    // The data is read and tokenized before the model loads: a bad line fails at once.
+    // The devices are checked, and the data read and tokenized, before the model loads: a bad
+    // line fails at once.
+    if !a.devices.is_empty() {
+        train::replicas::plan(&a.devices, a.grad_sync, a.batch_size)?;
+    }
     let files = a.model.resolve()?;
     let (train_records, valid_records): (Vec<Record>, Vec<Record>) = match &a.valid {
         Some(v) => (records::read(&a.train)?, records::read(v)?),
@@ -152,6 +166,8 @@ pub fn run(a: FinetuneArgs) -> anyhow::Result<()> {
         seed: a.seed,
     };
     let run = RunOptions {
+        devices: a.devices.clone(),
+        grad_sync: a.grad_sync,
         out: a.out.clone(),
         resume: a.resume,
         stop_after: a.stop_after,

@@ -28,6 +28,11 @@ impl Example {
         }
         Self { ids, targets }
     }
+
+    /// Tokens predicted with loss (the first token is never predicted).
+    pub fn num_targets(&self) -> usize {
+        self.targets.iter().skip(1).filter(|&&t| t).count()
+    }
 }
 
 /// Tokenizes one record.

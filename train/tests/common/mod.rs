@@ -84,6 +84,8 @@ pub fn config(method: Method, steps: usize) -> TrainConfig {
 
 pub fn run(out: PathBuf) -> RunOptions {
     RunOptions {
+        devices: vec![],
+        grad_sync: None,
         out,
         resume: false,
         stop_after: None,

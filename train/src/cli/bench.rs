@@ -126,9 +126,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         let ratio = rate / *first.get_or_insert(rate);
         let names: Vec<String> = layout.iter().map(|d| d.to_string()).collect();
         println!(
-            "| {} | {} | {sync:?} | {rate:.1} | {per_step:.3} | {ratio:.2}x |",
+            "| {} | {} | {} | {rate:.1} | {per_step:.3} | {ratio:.2}x |",
             layout.len(),
-            names.join(",")
+            names.join(","),
+            format!("{sync:?}").to_lowercase()
         );
     }
     println!(
